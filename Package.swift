@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+//
+// The DSL that notebook cells see is the dynamic library product `DDPM`:
+// the executor and every compiled cell link the same libDDPM.so, so that a
+// tensor made in one cell is the same kind of object in the next.
+//
+// Dependencies point one way:
+//   COpenBLAS ← TensorCore ← NN ← DDPM
+// System libraries come from Debian (see scripts/setup.sh).
+import PackageDescription
+
+let package = Package(
+    name: "swift-ddpm-kernel",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "DDPM", type: .dynamic, targets: ["DDPM"]),
+        .executable(name: "ddpm-demo", targets: ["ddpm-demo"]),
+        .executable(name: "ddpm-bench", targets: ["ddpm-bench"]),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages).
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZeroMQ", path: "Sources/CZeroMQ", pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+
+        // The DSL, bottom to top.
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+        .target(name: "NN", dependencies: ["TensorCore"]),
+        .target(name: "DDPM", dependencies: ["TensorCore", "NN"]),
+
+        // Executables.
+        .executableTarget(name: "ddpm-demo", dependencies: ["DDPM"]),
+        .executableTarget(name: "ddpm-bench", dependencies: ["DDPM", "COpenBLAS"]),
+
+        // Tests: one target per library target.
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "NNTests", dependencies: ["NN"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CZeroMQ", "CPNG", "COpenBLAS"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

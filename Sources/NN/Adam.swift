@@ -1,0 +1,76 @@
+import TensorCore
+
+/// Adam (Kingma & Ba 2015, Algorithm 1) with bias correction, as
+/// `torch.optim.Adam` (L2 `weightDecay` added to the gradient):
+///
+///     m ← β₁·m + (1 − β₁)·g,    v ← β₂·v + (1 − β₂)·g²
+///     θ ← θ − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
+public final class Adam: Optimizer {
+    public let parameters: [Tensor]
+    public var lr: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let eps: Float
+    public let weightDecay: Float
+    /// The number of steps taken, t in the formulas.
+    public private(set) var stepCount = 0
+    private let m: [TensorStorage]
+    private let v: [TensorStorage]
+
+    public init(
+        _ parameters: [Tensor], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
+        weightDecay: Float = 0
+    ) {
+        if !(lr >= 0) { fail("Adam: the learning rate must be 0 or more, got \(lr).") }
+        if !(0 <= betas.0 && betas.0 < 1 && 0 <= betas.1 && betas.1 < 1) {
+            fail("Adam: beta parameters must be in [0, 1), got \(betas); PyTorch's defaults are (0.9, 0.999).")
+        }
+        if !(eps >= 0) || !(weightDecay >= 0) {
+            fail("Adam: eps and weightDecay must be 0 or more, got eps \(eps), weightDecay \(weightDecay).")
+        }
+        self.parameters = validated(parameters, "Adam")
+        self.lr = lr
+        (beta1, beta2) = betas
+        self.eps = eps
+        self.weightDecay = weightDecay
+        m = parameters.map { TensorStorage(repeating: 0, count: $0.count) }
+        v = parameters.map { TensorStorage(repeating: 0, count: $0.count) }
+    }
+
+    public func step() {
+        stepCount += 1
+        let t = Double(stepCount)
+        let correction1 = Float(1 - Double(beta1).pow(t))
+        let correction2 = Float(1 - Double(beta2).pow(t))
+        let stepSize = lr / correction1
+        let rootCorrection2 = correction2.squareRoot()
+        let (b1, b2, eps, decay) = (beta1, beta2, self.eps, weightDecay)
+        for (index, p) in parameters.enumerated() {
+            guard let grad = p.grad else { continue }
+            let theta = p.storage.pointer
+            let g = grad.storage.pointer
+            let mp = m[index].pointer
+            let vp = v[index].pointer
+            for i in 0..<p.count {
+                let gi = g[i] + decay * theta[i]
+                mp[i] = b1 * mp[i] + (1 - b1) * gi
+                vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                theta[i] -= stepSize * mp[i] / (vp[i].squareRoot() / rootCorrection2 + eps)
+            }
+        }
+    }
+}
+
+extension Double {
+    func pow(_ exponent: Double) -> Double {
+        var result = 1.0
+        var base = self
+        var n = Int(exponent)
+        while n > 0 {
+            if n & 1 == 1 { result *= base }
+            base *= base
+            n >>= 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,30 @@
+import TensorCore
+
+/// Rescales the gradients of `parameters` so that their joint L2 norm is at
+/// most `maxNorm` (`torch.nn.utils.clip_grad_norm_`): with
+/// ‖g‖ = √(Σ g²) over all gradients, each is multiplied by
+/// min(1, maxNorm / (‖g‖ + 10⁻⁶)). Returns ‖g‖ before clipping.
+@discardableResult
+public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
+    if !(maxNorm > 0) {
+        fail("clipGradNorm: maxNorm must be positive, got \(maxNorm); the seeds clip at 1.0.")
+    }
+    var total: Double = 0
+    for p in parameters {
+        guard let grad = p.grad else { continue }
+        let g = grad.storage.pointer
+        var partial: Float = 0
+        for i in 0..<grad.count { partial += g[i] * g[i] }
+        total += Double(partial)
+    }
+    let norm = Float(total.squareRoot())
+    let coefficient = maxNorm / (norm + 1e-6)
+    if coefficient < 1 {
+        for p in parameters {
+            guard let grad = p.grad else { continue }
+            let g = grad.storage.pointer
+            for i in 0..<grad.count { g[i] *= coefficient }
+        }
+    }
+    return norm
+}

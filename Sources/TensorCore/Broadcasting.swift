@@ -1,0 +1,135 @@
+/// Strides that read a tensor of `shape` as if it had the broadcast shape
+/// `target`: 0 along dimensions that are 1 in `shape` or missing from it.
+func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+    let own = Tensor.strides(shape)
+    let offset = target.count - shape.count
+    return target.indices.map { i in
+        i < offset || shape[i - offset] == 1 ? 0 : own[i - offset]
+    }
+}
+
+/// Walks every element of a tensor of shape `shape` row by row and hands the
+/// body, for each row of the last dimension, the flat offset into the
+/// output and the offsets and last-dimension strides of two broadcast operands.
+///
+/// This one loop serves broadcast arithmetic and its adjoint, summing a
+/// gradient back onto a broadcast operand.
+@inline(__always)
+func forEachRow(
+    _ shape: [Int], _ stridesA: [Int], _ stridesB: [Int],
+    _ body: (_ outOffset: Int, _ length: Int, _ offsetA: Int, _ strideA: Int, _ offsetB: Int, _ strideB: Int)
+        -> Void
+) {
+    let rank = shape.count
+    let count = shape.reduce(1, *)
+    if count == 0 { return }
+    if rank == 0 {
+        body(0, 1, 0, 0, 0, 0)
+        return
+    }
+    let inner = shape[rank - 1]
+    let innerA = stridesA[rank - 1]
+    let innerB = stridesB[rank - 1]
+    var index = [Int](repeating: 0, count: rank)
+    var offsetA = 0
+    var offsetB = 0
+    var outOffset = 0
+    while outOffset < count {
+        body(outOffset, inner, offsetA, innerA, offsetB, innerB)
+        outOffset += inner
+        var d = rank - 2
+        while d >= 0 {
+            index[d] += 1
+            offsetA += stridesA[d]
+            offsetB += stridesB[d]
+            if index[d] < shape[d] { break }
+            offsetA -= stridesA[d] * shape[d]
+            offsetB -= stridesB[d] * shape[d]
+            index[d] = 0
+            d -= 1
+        }
+    }
+}
+
+extension Tensor {
+    /// Applies `f` elementwise to two tensors broadcast together (NumPy rules).
+    @inline(__always)
+    static func broadcastMap(
+        _ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float
+    ) -> Tensor {
+        let pa = a.storage.pointer
+        let pb = b.storage.pointer
+        if a.shape == b.shape {
+            return make(a.shape) { out in
+                for i in 0..<a.count { out[i] = f(pa[i], pb[i]) }
+            }
+        }
+        let shape = checked { try Shapes.broadcast(a.shape, b.shape, op: op) }
+        if b.count == 1 && shape == a.shape {
+            let s = pb[0]
+            return make(shape) { out in
+                for i in 0..<a.count { out[i] = f(pa[i], s) }
+            }
+        }
+        if a.count == 1 && shape == b.shape {
+            let s = pa[0]
+            return make(shape) { out in
+                for i in 0..<b.count { out[i] = f(s, pb[i]) }
+            }
+        }
+        let sa = broadcastStrides(a.shape, to: shape)
+        let sb = broadcastStrides(b.shape, to: shape)
+        return make(shape) { out in
+            forEachRow(shape, sa, sb) { o, n, oa, ia, ob, ib in
+                if ia == 1 && ib == 1 {
+                    for j in 0..<n { out[o + j] = f(pa[oa + j], pb[ob + j]) }
+                } else {
+                    for j in 0..<n { out[o + j] = f(pa[oa + j * ia], pb[ob + j * ib]) }
+                }
+            }
+        }
+    }
+
+    /// Sums this tensor over the dimensions along which a tensor of `target`
+    /// shape was broadcast to produce it: the adjoint of broadcasting.
+    public func sum(toShape target: [Int]) -> Tensor {
+        if target == shape { return self }
+        let result = Tensor(repeating: 0, shape: target)
+        let sourceStrides = Tensor.strides(shape)
+        let targetStrides = broadcastStrides(target, to: shape)
+        let source = storage.pointer
+        let out = result.storage.pointer
+        forEachRow(shape, sourceStrides, targetStrides) { _, n, os, _, ot, it in
+            if it == 0 {
+                var total: Float = 0
+                for j in 0..<n { total += source[os + j] }
+                out[ot] += total
+            } else {
+                for j in 0..<n { out[ot + j * it] += source[os + j] }
+            }
+        }
+        return result.recorded("SumToShape", [self]) { g, _ in
+            [g.broadcast(to: self.shape)]
+        }
+    }
+
+    /// This tensor repeated along broadcast dimensions to `shape`
+    /// (`torch.Tensor.expand`, materialised).
+    public func broadcast(to target: [Int]) -> Tensor {
+        if target == shape { return self }
+        let resolved = checked { try Shapes.broadcast(shape, target, op: "broadcast(to:)") }
+        if resolved != target {
+            fail("broadcast(to:): a tensor of shape \(describe(shape)) cannot be expanded to \(describe(target)); "
+                + "only dimensions of size 1 (or missing leading ones) can be expanded.")
+        }
+        let source = storage.pointer
+        let strides = broadcastStrides(shape, to: target)
+        let result = Tensor.make(target) { out in
+            forEachRow(target, strides, strides) { o, n, os, step, _, _ in
+                for j in 0..<n { out[o + j] = source[os + j * step] }
+            }
+        }
+        let sourceShape = shape
+        return result.recorded("Broadcast", [self]) { g, _ in [g.sum(toShape: sourceShape)] }
+    }
+}

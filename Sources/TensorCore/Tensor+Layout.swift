@@ -1,0 +1,202 @@
+// Operations that rearrange elements: reshape, permute, concat, slicing and
+// row gathers.
+
+extension Tensor {
+    /// The same elements in another shape; one dimension may be -1 to be
+    /// inferred. Shares memory with this tensor, like `torch.Tensor.view`.
+    public func reshape(_ newShape: [Int]) -> Tensor {
+        let resolved = checked { try Shapes.reshape(shape, to: newShape) }
+        if resolved == shape { return self }
+        let inputShape = shape
+        return Tensor(shape: resolved, storage: storage).recorded("Reshape", [self]) { g, _ in
+            [g.reshape(inputShape)]
+        }
+    }
+
+    /// `reshape` with the sizes as arguments: `x.reshape(-1, 2)`.
+    public func reshape(_ sizes: Int...) -> Tensor { reshape(sizes) }
+
+    /// Collapses the dimensions from `startAxis` on into one.
+    public func flatten(startAxis: Int = 0) -> Tensor {
+        let a = checked { try Shapes.axis(startAxis, rank: rank, op: "flatten") }
+        return reshape(Array(shape[..<a]) + [shape[a...].reduce(1, *)])
+    }
+
+    /// Inserts a dimension of size 1 at `axis` (`torch.unsqueeze`).
+    public func unsqueeze(axis: Int) -> Tensor {
+        let a = checked { try Shapes.axis(axis, rank: rank + 1, op: "unsqueeze") }
+        var newShape = shape
+        newShape.insert(1, at: a)
+        return reshape(newShape)
+    }
+
+    /// Removes a dimension of size 1 at `axis` (`torch.squeeze`).
+    public func squeeze(axis: Int) -> Tensor {
+        let a = checked { try Shapes.axis(axis, rank: rank, op: "squeeze") }
+        if shape[a] != 1 {
+            fail("squeeze: axis \(axis) of shape \(describe(shape)) has size \(shape[a]), not 1; only a dimension "
+                + "of size 1 can be removed.")
+        }
+        var newShape = shape
+        newShape.remove(at: a)
+        return reshape(newShape)
+    }
+
+    /// Reorders the axes: result axis i is input axis `axes[i]`
+    /// (`torch.permute`). Copies.
+    public func permute(_ axes: [Int]) -> Tensor {
+        let order = checked { try Shapes.permutation(axes, rank: rank) }
+        if order == Array(0..<rank) { return self }
+        let newShape = order.map { shape[$0] }
+        let inputStrides = Tensor.strides(shape)
+        let readStrides = order.map { inputStrides[$0] }
+        let source = storage.pointer
+        let result = Tensor.make(newShape) { out in
+            forEachRow(newShape, readStrides, readStrides) { o, n, offset, step, _, _ in
+                for j in 0..<n { out[o + j] = source[offset + j * step] }
+            }
+        }
+        var inverse = [Int](repeating: 0, count: rank)
+        for (i, a) in order.enumerated() { inverse[a] = i }
+        return result.recorded("Permute", [self]) { g, _ in [g.permute(inverse)] }
+    }
+
+    /// `permute` with the axes as arguments: `x.permute(0, 2, 3, 1)`.
+    public func permute(_ axes: Int...) -> Tensor { permute(axes) }
+
+    /// Swaps two axes (`torch.transpose`).
+    public func transpose(_ axis0: Int, _ axis1: Int) -> Tensor {
+        let a = checked { try Shapes.axis(axis0, rank: rank, op: "transpose") }
+        let b = checked { try Shapes.axis(axis1, rank: rank, op: "transpose") }
+        var order = Array(0..<rank)
+        order.swapAt(a, b)
+        return permute(order)
+    }
+
+    /// The transpose of a matrix: swaps the last two axes.
+    public var T: Tensor { transpose(-2, -1) }
+
+    /// Elements `start ..< start + length` along `axis` (`torch.narrow`).
+    public func narrow(axis: Int, start: Int, length: Int) -> Tensor {
+        let a = checked { try Shapes.axis(axis, rank: rank, op: "narrow") }
+        if start < 0 || length < 0 || start + length > shape[a] {
+            fail("slice: \(start)..<\(start + length) is out of range for axis \(axis) of size \(shape[a]) "
+                + "in a tensor of shape \(describe(shape)); use a range within 0..<\(shape[a]).")
+        }
+        if start == 0 && length == shape[a] { return self }
+        let outer = shape[..<a].reduce(1, *)
+        let inner = shape[(a + 1)...].reduce(1, *)
+        let size = shape[a]
+        var newShape = shape
+        newShape[a] = length
+        let source = storage.pointer
+        let result = Tensor.make(newShape) { out in
+            for o in 0..<outer {
+                (out + o * length * inner).update(
+                    from: source + (o * size + start) * inner, count: length * inner)
+            }
+        }
+        let inputShape = shape
+        return result.recorded("Narrow", [self]) { g, _ in
+            let gradient = Tensor(repeating: 0, shape: inputShape)
+            let gp = g.storage.pointer
+            for o in 0..<outer {
+                (gradient.storage.pointer + (o * size + start) * inner).update(
+                    from: gp + o * length * inner, count: length * inner)
+            }
+            return [gradient]
+        }
+    }
+
+    /// The slice at `index` along `axis`, with that axis removed
+    /// (`torch.select`).
+    public func select(axis: Int, index: Int) -> Tensor {
+        let a = checked { try Shapes.axis(axis, rank: rank, op: "select") }
+        let resolved = index < 0 ? index + shape[a] : index
+        if resolved < 0 || resolved >= shape[a] {
+            fail("index \(index) is out of range for axis \(axis) of size \(shape[a]) in a tensor of shape "
+                + "\(describe(shape)).")
+        }
+        return narrow(axis: a, start: resolved, length: 1).squeeze(axis: a)
+    }
+
+    /// Row `index` of the first axis, as `x[i]` in PyTorch.
+    public subscript(index: Int) -> Tensor { select(axis: 0, index: index) }
+
+    /// Rows `range` of the first axis, as `x[a:b]` in PyTorch.
+    public subscript(range: Range<Int>) -> Tensor {
+        narrow(axis: 0, start: range.lowerBound, length: range.count)
+    }
+
+    /// Gathers rows of the first axis by index, as `x[idx]` with an integer
+    /// index tensor in PyTorch (and `nn.Embedding`'s lookup); rows may repeat.
+    /// The gradient adds back into each gathered row.
+    public subscript(indices: [Int]) -> Tensor {
+        gatherRows(indices)
+    }
+
+    /// Gathers rows of the first axis by index (see `subscript(_: [Int])`).
+    public func gatherRows(_ indices: [Int]) -> Tensor {
+        if rank == 0 {
+            fail("index: a scalar tensor has no rows to gather; index a tensor with at least one dimension.")
+        }
+        let rows = shape[0]
+        let width = count / Swift.max(rows, 1)
+        if let bad = indices.first(where: { $0 < 0 || $0 >= rows }) {
+            fail("index \(bad) is out of range for the first axis of size \(rows) in a tensor of shape "
+                + "\(describe(shape)); indices must lie in 0..<\(rows).")
+        }
+        var newShape = shape
+        newShape[0] = indices.count
+        let source = storage.pointer
+        let result = Tensor.make(newShape) { out in
+            for (i, row) in indices.enumerated() {
+                (out + i * width).update(from: source + row * width, count: width)
+            }
+        }
+        let inputShape = shape
+        return result.recorded("GatherRows", [self]) { g, _ in
+            let gradient = Tensor(repeating: 0, shape: inputShape)
+            let gp = g.storage.pointer
+            let dp = gradient.storage.pointer
+            for (i, row) in indices.enumerated() {
+                let destination = dp + row * width
+                let source = gp + i * width
+                for j in 0..<width { destination[j] += source[j] }
+            }
+            return [gradient]
+        }
+    }
+}
+
+/// Joins tensors along an existing axis (`torch.cat`).
+public func concat(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
+    let shape = checked { try Shapes.concat(tensors.map(\.shape), axis: axis) }
+    let a = axis < 0 ? axis + shape.count : axis
+    let outer = shape[..<a].reduce(1, *)
+    let inner = shape[(a + 1)...].reduce(1, *)
+    let total = shape[a]
+    let result = Tensor.make(shape) { out in
+        var start = 0
+        for tensor in tensors {
+            let size = tensor.shape[a]
+            let source = tensor.storage.pointer
+            for o in 0..<outer {
+                (out + (o * total + start) * inner).update(from: source + o * size * inner, count: size * inner)
+            }
+            start += size
+        }
+    }
+    return result.recorded("Concat", tensors) { g, _ in
+        var start = 0
+        return tensors.map { tensor in
+            defer { start += tensor.shape[a] }
+            return tensor.requiresGrad ? g.narrow(axis: a, start: start, length: tensor.shape[a]) : nil
+        }
+    }
+}
+
+/// Stacks tensors of one shape along a new axis (`torch.stack`).
+public func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
+    concat(tensors.map { $0.unsqueeze(axis: axis) }, axis: axis)
+}

@@ -1,0 +1,131 @@
+import COpenBLAS
+
+/// C = α·op(A)·op(B) + β·C for row-major matrices, through OpenBLAS.
+/// op(A) is M×K, op(B) is K×N, C is M×N.
+@inline(__always)
+func gemm(
+    _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
+    into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, beta: Float = 0
+) {
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        if beta == 0 { c.update(repeating: 0, count: m * n) }
+        return
+    }
+    cblas_sgemm(
+        CblasRowMajor,
+        transposeA ? CblasTrans : CblasNoTrans,
+        transposeB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k),
+        1, a, Int32(transposeA ? m : k),
+        b, Int32(transposeB ? k : n),
+        beta, c, Int32(n))
+}
+
+extension Tensor {
+    /// The matrix product (`torch.matmul`) of `[M, K]` by `[K, N]`, of a
+    /// batch `[..., M, K]` by one matrix `[K, N]`, or of two batches
+    /// `[..., M, K]` and `[..., K, N]` with equal batch dimensions.
+    public func matmul(_ other: Tensor) -> Tensor {
+        let shape = checked { try Shapes.matmul(self.shape, other.shape) }
+        let m = self.shape[rank - 2]
+        let k = self.shape[rank - 1]
+        let n = other.shape[other.rank - 1]
+        let a = storage.pointer
+        let b = other.storage.pointer
+
+        if other.rank == 2 {
+            // One matrix on the right: the batch folds into the rows of A.
+            let rows = count / Swift.max(k, 1)
+            let result = Tensor.make(shape) { out in
+                gemm(a, transposeA: false, b, transposeB: false, into: out, m: rows, n: n, k: k)
+            }
+            return result.recorded("MatMul", [self, other]) { g, _ in
+                let gp = g.storage.pointer
+                let da: Tensor? = self.requiresGrad ? Tensor.make(self.shape) { out in
+                    gemm(gp, transposeA: false, b, transposeB: true, into: out, m: rows, n: k, k: n)
+                } : nil
+                let db: Tensor? = other.requiresGrad ? Tensor.make(other.shape) { out in
+                    gemm(a, transposeA: true, gp, transposeB: false, into: out, m: k, n: n, k: rows)
+                } : nil
+                return [da, db]
+            }
+        }
+
+        let batch = shape.dropLast(2).reduce(1, *)
+        let result = Tensor.make(shape) { out in
+            for i in 0..<batch {
+                gemm(a + i * m * k, transposeA: false, b + i * k * n, transposeB: false,
+                     into: out + i * m * n, m: m, n: n, k: k)
+            }
+        }
+        return result.recorded("BatchMatMul", [self, other]) { g, _ in
+            let gp = g.storage.pointer
+            let da: Tensor? = self.requiresGrad ? Tensor.make(self.shape) { out in
+                for i in 0..<batch {
+                    gemm(gp + i * m * n, transposeA: false, b + i * k * n, transposeB: true,
+                         into: out + i * m * k, m: m, n: k, k: n)
+                }
+            } : nil
+            let db: Tensor? = other.requiresGrad ? Tensor.make(other.shape) { out in
+                for i in 0..<batch {
+                    gemm(a + i * m * k, transposeA: true, gp + i * m * n, transposeB: false,
+                         into: out + i * k * n, m: k, n: n, k: m)
+                }
+            } : nil
+            return [da, db]
+        }
+    }
+}
+
+/// y = x·Wᵀ + b, the affine map of `torch.nn.functional.linear`, fused into
+/// one sgemm: `x` is `[..., in]`, `weight` is `[out, in]` (PyTorch's layout),
+/// `bias` is `[out]`.
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    let inFeatures = weight.shape.count == 2 ? weight.shape[1] : -1
+    if weight.rank != 2 || x.rank == 0 || x.shape[x.rank - 1] != inFeatures {
+        fail("linear: input of shape \(describe(x.shape)) does not fit a weight of shape \(describe(weight.shape)); "
+            + "the input's last dimension must equal the layer's in-features (\(weight.shape.last ?? 0)). "
+            + "Check the layer sizes, or reshape the input.")
+    }
+    let outFeatures = weight.shape[0]
+    if let bias = bias, bias.shape != [outFeatures] {
+        fail("linear: the bias has shape \(describe(bias.shape)) but the weight has \(outFeatures) outputs; "
+            + "the bias must have shape [\(outFeatures)].")
+    }
+    let rows = x.count / Swift.max(inFeatures, 1)
+    var shape = x.shape
+    shape[shape.count - 1] = outFeatures
+    let xp = x.storage.pointer
+    let wp = weight.storage.pointer
+    let result = Tensor.make(shape) { out in
+        if let bias = bias {
+            let bp = bias.storage.pointer
+            for r in 0..<rows { (out + r * outFeatures).update(from: bp, count: outFeatures) }
+        }
+        gemm(xp, transposeA: false, wp, transposeB: true, into: out,
+             m: rows, n: outFeatures, k: inFeatures, beta: bias == nil ? 0 : 1)
+    }
+    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    return result.recorded("Linear", inputs) { g, _ in
+        let gp = g.storage.pointer
+        // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g
+        let dx: Tensor? = x.requiresGrad ? Tensor.make(x.shape) { out in
+            gemm(gp, transposeA: false, wp, transposeB: false, into: out, m: rows, n: inFeatures, k: outFeatures)
+        } : nil
+        let dw: Tensor? = weight.requiresGrad ? Tensor.make(weight.shape) { out in
+            gemm(gp, transposeA: true, xp, transposeB: false, into: out, m: outFeatures, n: inFeatures, k: rows)
+        } : nil
+        var grads = [dx, dw]
+        if let bias = bias {
+            grads.append(bias.requiresGrad ? Tensor.make(bias.shape) { out in
+                out.update(repeating: 0, count: outFeatures)
+                for r in 0..<rows {
+                    let row = gp + r * outFeatures
+                    for j in 0..<outFeatures { out[j] += row[j] }
+                }
+            } : nil)
+        }
+        return grads
+    }
+}

@@ -1,0 +1,37 @@
+/// The Float32 buffer behind one or more tensors.
+///
+/// A reference type so that optimisers can update parameters in place and
+/// `detach()` can share memory, as in PyTorch. Memory is 64-byte aligned for
+/// the vector units and OpenBLAS.
+public final class TensorStorage {
+    public let count: Int
+    public let pointer: UnsafeMutablePointer<Float>
+
+    /// Uninitialised storage; every caller writes all `count` elements.
+    init(uninitializedCount count: Int) {
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: Swift.max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
+    }
+
+    public convenience init(repeating value: Float, count: Int) {
+        self.init(uninitializedCount: count)
+        pointer.initialize(repeating: value, count: count)
+    }
+
+    public convenience init(_ scalars: [Float]) {
+        self.init(uninitializedCount: scalars.count)
+        scalars.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { pointer.initialize(from: base, count: count) }
+        }
+    }
+
+    deinit {
+        UnsafeMutableRawPointer(pointer).deallocate()
+    }
+
+    var buffer: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: pointer, count: count)
+    }
+}
