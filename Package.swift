@@ -5,7 +5,7 @@
 // tensor made in one cell is the same kind of object in the next.
 //
 // Dependencies point one way:
-//   COpenBLAS ← TensorCore ← NN ← DDPM
+//   COpenBLAS, CKernels ← TensorCore ← NN ← DDPM
 // System libraries come from Debian (see scripts/setup.sh).
 import PackageDescription
 
@@ -29,9 +29,12 @@ let package = Package(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
 
+        // C kernels for loops Swift does not vectorise.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+
         // The DSL, bottom to top.
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
-        .target(name: "NN", dependencies: ["TensorCore"]),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CKernels"]),
+        .target(name: "NN", dependencies: ["TensorCore", "CKernels"]),
         .target(name: "DDPM", dependencies: ["TensorCore", "NN"]),
 
         // Executables.

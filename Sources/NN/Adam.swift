@@ -1,4 +1,11 @@
+import CKernels
 import TensorCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Adam (Kingma & Ba 2015, Algorithm 1) with bias correction, as
 /// `torch.optim.Adam` (L2 `weightDecay` added to the gradient):
@@ -40,37 +47,17 @@ public final class Adam: Optimizer {
     public func step() {
         stepCount += 1
         let t = Double(stepCount)
-        let correction1 = Float(1 - Double(beta1).pow(t))
-        let correction2 = Float(1 - Double(beta2).pow(t))
+        let correction1 = Float(1 - pow(Double(beta1), t))
+        let correction2 = Float(1 - pow(Double(beta2), t))
         let stepSize = lr / correction1
         let rootCorrection2 = correction2.squareRoot()
-        let (b1, b2, eps, decay) = (beta1, beta2, self.eps, weightDecay)
+        let saved = ddpm_flush_subnormals()
+        defer { ddpm_restore_float_environment(saved) }
         for (index, p) in parameters.enumerated() {
             guard let grad = p.grad else { continue }
-            let theta = p.storage.pointer
-            let g = grad.storage.pointer
-            let mp = m[index].pointer
-            let vp = v[index].pointer
-            for i in 0..<p.count {
-                let gi = g[i] + decay * theta[i]
-                mp[i] = b1 * mp[i] + (1 - b1) * gi
-                vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
-                theta[i] -= stepSize * mp[i] / (vp[i].squareRoot() / rootCorrection2 + eps)
-            }
+            ddpm_adam_update(
+                p.storage.pointer, grad.storage.pointer, m[index].pointer, v[index].pointer, p.count,
+                beta1, beta2, stepSize, rootCorrection2, eps, weightDecay)
         }
-    }
-}
-
-extension Double {
-    func pow(_ exponent: Double) -> Double {
-        var result = 1.0
-        var base = self
-        var n = Int(exponent)
-        while n > 0 {
-            if n & 1 == 1 { result *= base }
-            base *= base
-            n >>= 1
-        }
-        return result
     }
 }

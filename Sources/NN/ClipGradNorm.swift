@@ -12,10 +12,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     var total: Double = 0
     for p in parameters {
         guard let grad = p.grad else { continue }
-        let g = grad.storage.pointer
-        var partial: Float = 0
-        for i in 0..<grad.count { partial += g[i] * g[i] }
-        total += Double(partial)
+        total += Double(grad.squaredNorm())
     }
     let norm = Float(total.squareRoot())
     let coefficient = maxNorm / (norm + 1e-6)

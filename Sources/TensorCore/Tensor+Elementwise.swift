@@ -28,21 +28,6 @@ extension Tensor {
         }
     }
 
-    /// A unary operation y = f(x) whose derivative is given in terms of x and y.
-    @inline(__always)
-    func unary(
-        _ name: String, _ f: (Float) -> Float, derivative: @escaping (_ x: Float, _ y: Float) -> Float
-    ) -> Tensor {
-        map(f).recorded(name, [self]) { g, y in
-            let x = self.storage.pointer
-            let yp = y.storage.pointer
-            let gp = g.storage.pointer
-            return [Tensor.make(self.shape) { out in
-                for i in 0..<self.count { out[i] = gp[i] * derivative(x[i], yp[i]) }
-            }]
-        }
-    }
-
     // MARK: Arithmetic
 
     public static func + (a: Tensor, b: Tensor) -> Tensor {
@@ -118,57 +103,82 @@ extension Tensor {
     // MARK: Functions
 
     /// eˣ.
-    public func exp() -> Tensor { unary("Exp", { Glibc.expf($0) }) { _, y in y } }
+    public func exp() -> Tensor {
+        map { expf($0) }.recorded("Exp", [self]) { g, y in [g.zipMap(y) { $0 * $1 }] }
+    }
 
     /// The natural logarithm.
-    public func log() -> Tensor { unary("Log", { Glibc.logf($0) }) { x, _ in 1 / x } }
+    public func log() -> Tensor {
+        map { logf($0) }.recorded("Log", [self]) { g, _ in [g.zipMap(self) { $0 / $1 }] }
+    }
 
     /// √x.
-    public func sqrt() -> Tensor { unary("Sqrt", { $0.squareRoot() }) { _, y in 0.5 / y } }
+    public func sqrt() -> Tensor {
+        map { $0.squareRoot() }.recorded("Sqrt", [self]) { g, y in [g.zipMap(y) { 0.5 * $0 / $1 }] }
+    }
 
     /// x².
-    public func square() -> Tensor { unary("Square", { $0 * $0 }) { x, _ in 2 * x } }
+    public func square() -> Tensor {
+        map { $0 * $0 }.recorded("Square", [self]) { g, _ in [g.zipMap(self) { 2 * $0 * $1 }] }
+    }
 
     /// xᵖ for a constant exponent.
     public func pow(_ p: Float) -> Tensor {
         if p == 2 { return square() }
-        return unary("Pow", { Glibc.powf($0, p) }) { x, _ in p * Glibc.powf(x, p - 1) }
+        return map { powf($0, p) }.recorded("Pow", [self]) { g, _ in
+            [g.zipMap(self) { g, x in g * p * powf(x, p - 1) }]
+        }
     }
 
     /// |x|, with derivative 0 at 0 as in PyTorch.
     public func abs() -> Tensor {
-        unary("Abs", { Swift.abs($0) }) { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) }
+        map { Swift.abs($0) }.recorded("Abs", [self]) { g, _ in
+            [g.zipMap(self) { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
+        }
     }
 
     /// max(x, 0).
-    public func relu() -> Tensor { unary("ReLU", { Swift.max($0, 0) }) { x, _ in x > 0 ? 1 : 0 } }
+    public func relu() -> Tensor {
+        map { Swift.max($0, 0) }.recorded("ReLU", [self]) { g, y in [g.zipMap(y) { g, y in y > 0 ? g : 0 }] }
+    }
 
     /// σ(x) = 1 / (1 + e⁻ˣ).
     public func sigmoid() -> Tensor {
-        unary("Sigmoid", { 1 / (1 + Glibc.expf(-$0)) }) { _, y in y * (1 - y) }
+        map { 1 / (1 + expf(-$0)) }.recorded("Sigmoid", [self]) { g, y in
+            [g.zipMap(y) { g, y in g * y * (1 - y) }]
+        }
     }
 
-    /// x·σ(x), also called swish (Ramachandran et al. 2017), used by the UNet.
+    /// x·σ(x), also called swish (Ramachandran et al. 2017), used by the UNet;
+    /// d/dx = σ(x)·(1 + x·(1 − σ(x))).
     public func silu() -> Tensor {
-        unary("SiLU", { $0 / (1 + Glibc.expf(-$0)) }) { x, _ in
-            let s = 1 / (1 + Glibc.expf(-x))
-            return s * (1 + x * (1 - s))
+        map { $0 / (1 + expf(-$0)) }.recorded("SiLU", [self]) { g, _ in
+            [g.zipMap(self) { g, x in
+                let s = 1 / (1 + expf(-x))
+                return g * s * (1 + x * (1 - s))
+            }]
         }
     }
 
     /// tanh(x).
-    public func tanh() -> Tensor { unary("Tanh", { Glibc.tanhf($0) }) { _, y in 1 - y * y } }
+    public func tanh() -> Tensor {
+        map { tanhf($0) }.recorded("Tanh", [self]) { g, y in [g.zipMap(y) { g, y in g * (1 - y * y) }] }
+    }
 
     /// sin(x), for sinusoidal step embeddings.
-    public func sin() -> Tensor { unary("Sin", { Glibc.sinf($0) }) { x, _ in Glibc.cosf(x) } }
+    public func sin() -> Tensor {
+        map { sinf($0) }.recorded("Sin", [self]) { g, _ in [g.zipMap(self) { $0 * cosf($1) }] }
+    }
 
     /// cos(x), for sinusoidal step embeddings.
-    public func cos() -> Tensor { unary("Cos", { Glibc.cosf($0) }) { x, _ in -Glibc.sinf(x) } }
+    public func cos() -> Tensor {
+        map { cosf($0) }.recorded("Cos", [self]) { g, _ in [g.zipMap(self) { -$0 * sinf($1) }] }
+    }
 
     /// x clamped into [lower, upper]; the derivative is 1 inside, 0 outside.
     public func clamp(min lower: Float = -.infinity, max upper: Float = .infinity) -> Tensor {
-        unary("Clamp", { Swift.min(Swift.max($0, lower), upper) }) { x, _ in
-            x >= lower && x <= upper ? 1 : 0
+        map { Swift.min(Swift.max($0, lower), upper) }.recorded("Clamp", [self]) { g, _ in
+            [g.zipMap(self) { g, x in x >= lower && x <= upper ? g : 0 }]
         }
     }
 }

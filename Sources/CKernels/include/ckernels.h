@@ -1,0 +1,25 @@
+// Small C kernels for loops that Swift does not vectorise (several pointers
+// that may alias as far as the Swift compiler knows), and access to the
+// floating-point environment. Called only by TensorCore and NN.
+#pragma once
+#include <stddef.h>
+
+/// One bias-corrected Adam update of n parameters (Kingma & Ba 2015,
+/// Algorithm 1, as torch.optim.Adam):
+///   g  <- grad + weight_decay * theta
+///   m  <- beta1 * m + (1 - beta1) * g
+///   v  <- beta2 * v + (1 - beta2) * g^2
+///   theta <- theta - step_size * m / (sqrt(v) / root_correction2 + eps)
+/// with step_size = lr / (1 - beta1^t), root_correction2 = sqrt(1 - beta2^t).
+void ddpm_adam_update(float *theta, const float *grad, float *m, float *v, size_t n,
+                      float beta1, float beta2, float step_size, float root_correction2,
+                      float eps, float weight_decay);
+
+/// Makes subnormal floats count as zero (x86: MXCSR FTZ and DAZ; ARM: FPCR
+/// FZ) and returns the previous state for ddpm_restore_float_environment.
+/// Optimiser moments of unused embedding rows decay into the subnormal range,
+/// where arithmetic is about a hundred times slower.
+unsigned long ddpm_flush_subnormals(void);
+
+/// Restores the state returned by ddpm_flush_subnormals.
+void ddpm_restore_float_environment(unsigned long saved);
