@@ -5,14 +5,39 @@
 /// capture it and form a cycle) and returns the gradient for each input, or
 /// nil for inputs that need none.
 final class GradNode {
+    typealias Backward = (_ gradOutput: Tensor, _ output: Tensor) -> [Tensor?]
     let name: String
-    let inputs: [Tensor]
-    let backward: (_ gradOutput: Tensor, _ output: Tensor) -> [Tensor?]
+    private(set) var inputs: [Tensor]
+    private(set) var backward: Backward?
 
-    init(_ name: String, _ inputs: [Tensor], _ backward: @escaping (Tensor, Tensor) -> [Tensor?]) {
+    init(_ name: String, _ inputs: [Tensor], _ backward: @escaping Backward) {
         self.name = name
         self.inputs = inputs
         self.backward = backward
+    }
+
+    // Releasing the last tensor of a long chain (a sampling loop run without
+    // `withNoGrad` builds one node per operation per step) would free the
+    // chain recursively, one stack frame group per node, and overflow the
+    // stack. Past `maximumReleaseDepth` nested releases, a node hands its
+    // inputs to `deferred` instead, and the outermost release frees them in a
+    // loop.
+    private static let maximumReleaseDepth = 128
+    private static var releaseDepth = 0
+    private static var deferred: [(inputs: [Tensor], backward: Backward?)] = []
+
+    deinit {
+        if GradNode.releaseDepth >= GradNode.maximumReleaseDepth {
+            GradNode.deferred.append((inputs, backward))
+            return
+        }
+        GradNode.releaseDepth += 1
+        inputs = []
+        backward = nil
+        if GradNode.releaseDepth == 1 {
+            while !GradNode.deferred.isEmpty { _ = GradNode.deferred.removeLast() }
+        }
+        GradNode.releaseDepth -= 1
     }
 }
 
@@ -109,7 +134,7 @@ extension Tensor {
                 tensor.accumulateGrad(gradOutput)
                 continue
             }
-            let inputGrads = node.backward(gradOutput, tensor)
+            let inputGrads = node.backward!(gradOutput, tensor)
             for (input, inputGrad) in zip(node.inputs, inputGrads) {
                 guard input.requiresGrad, let inputGrad = inputGrad else { continue }
                 let key = ObjectIdentifier(input)

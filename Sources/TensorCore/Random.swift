@@ -33,6 +33,11 @@ public final class Generator: RandomNumberGenerator {
         state = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// Sets the raw state, for checking against the reference implementation.
+    func setState(_ newState: (UInt64, UInt64, UInt64, UInt64)) {
+        state = newState
+    }
+
     @inline(__always)
     public func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9

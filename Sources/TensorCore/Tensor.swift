@@ -47,8 +47,9 @@ public final class Tensor {
         self.init(scalars, shape: [scalars.count])
     }
 
-    /// A 1-D tensor from doubles, rounded to `Float`.
-    public convenience init(_ scalars: [Double]) {
+    /// A 1-D tensor from doubles, rounded to `Float`. (Generic, so that an
+    /// array literal such as `Tensor([1, 2])` picks the `[Float]` initialiser.)
+    public convenience init<C: Collection>(_ scalars: C) where C.Element == Double {
         self.init(scalars.map { Float($0) }, shape: [scalars.count])
     }
 

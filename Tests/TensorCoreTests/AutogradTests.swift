@@ -1,0 +1,69 @@
+import XCTest
+
+@testable import TensorCore
+
+/// How gradients flow and accumulate, as in PyTorch's autograd.
+final class AutogradTests: XCTestCase {
+    func testGradientsAccumulateUntilZeroed() {
+        let w = Tensor([2, -1]).requiringGrad()
+        (w * w).sum().backward()
+        XCTAssertEqual(w.grad?.scalars, [4, -2])
+        (w * 3).sum().backward()
+        XCTAssertEqual(w.grad?.scalars, [7, 1])
+        w.zeroGrad()
+        XCTAssertEqual(w.grad?.scalars, [0, 0])
+    }
+
+    func testOnlyLeavesThatRequireGradReceiveOne() {
+        let x = Tensor([1, 2])
+        let w = Tensor([3, 4]).requiringGrad()
+        let hidden = x * w
+        (hidden + 1).sum().backward()
+        XCTAssertNil(x.grad)
+        XCTAssertNil(hidden.grad, "intermediate results keep no gradient, as in PyTorch")
+        XCTAssertEqual(w.grad?.scalars, [1, 2])
+    }
+
+    func testNoGradRecordsNothing() {
+        let w = Tensor([1, 2]).requiringGrad()
+        let y = withNoGrad { (w * 2).exp() }
+        XCTAssertFalse(y.requiresGrad)
+        XCTAssertNil(y.gradNode)
+        XCTAssertTrue(GradMode.isEnabled, "the scope restores the mode")
+        XCTAssertTrue((w * 2).requiresGrad)
+    }
+
+    func testDetachStopsTheGradient() {
+        let w = Tensor([3]).requiringGrad()
+        let y = w * w.detach()
+        y.sum().backward()
+        XCTAssertEqual(w.grad?.scalars, [3], "d/dw (w · const) = const")
+    }
+
+    func testVectorJacobianProduct() {
+        let x = Tensor([1, 2, 3]).requiringGrad()
+        let y = x.square()
+        y.backward(Tensor([1, 0, -1]))
+        XCTAssertEqual(x.grad?.scalars, [2, 0, -6])
+    }
+
+    func testDeepGraphDoesNotOverflowTheStack() {
+        let x = Tensor([1]).requiringGrad()
+        var y = x
+        for _ in 0..<20_000 { y = y + 0 }
+        y.sum().backward()
+        XCTAssertEqual(x.grad?.scalars, [1])
+    }
+
+    func testGraphIsReleasedWithTheLoss() {
+        weak var weakIntermediate: Tensor?
+        let w = Tensor([1, 2]).requiringGrad()
+        do {
+            let hidden = w.exp()
+            weakIntermediate = hidden
+            let loss = hidden.sum()
+            loss.backward()
+        }
+        XCTAssertNil(weakIntermediate, "the graph must not form reference cycles")
+    }
+}

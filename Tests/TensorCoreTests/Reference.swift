@@ -1,0 +1,153 @@
+import Foundation
+import TensorCore
+
+/// A Double-precision n-d array with naive, index-by-index implementations of
+/// the tensor operations: the reference that the Float32 kernels are checked
+/// against, forward and (by central differences) backward. Written for
+/// clarity, not speed: every op is a loop over output indices that reads the
+/// definition off the PyTorch documentation.
+struct Ref {
+    var shape: [Int]
+    var values: [Double]
+
+    init(_ shape: [Int], _ values: [Double]) {
+        precondition(values.count == shape.reduce(1, *))
+        self.shape = shape
+        self.values = values
+    }
+
+    init(_ tensor: Tensor) {
+        self.init(tensor.shape, tensor.scalars.map(Double.init))
+    }
+
+    var count: Int { values.count }
+    var strides: [Int] {
+        var s = [Int](repeating: 1, count: shape.count)
+        for i in stride(from: shape.count - 2, through: 0, by: -1) { s[i] = s[i + 1] * shape[i + 1] }
+        return s
+    }
+
+    subscript(_ index: [Int]) -> Double {
+        values[zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }]
+    }
+
+    /// The element at `index` of the broadcast shape `target` (NumPy rules).
+    func broadcastAt(_ index: [Int], target: [Int]) -> Double {
+        let offset = target.count - shape.count
+        let own = shape.indices.map { i in shape[i] == 1 ? 0 : index[i + offset] }
+        return self[own]
+    }
+
+    /// Every multi-index of `shape`, row-major.
+    static func indices(_ shape: [Int]) -> [[Int]] {
+        var result: [[Int]] = [[]]
+        for size in shape {
+            result = result.flatMap { prefix in (0..<size).map { prefix + [$0] } }
+        }
+        return result
+    }
+
+    static func generate(_ shape: [Int], _ f: ([Int]) -> Double) -> Ref {
+        Ref(shape, indices(shape).map(f))
+    }
+
+    func map(_ f: (Double) -> Double) -> Ref { Ref(shape, values.map(f)) }
+
+    static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
+        let rank = max(a.count, b.count)
+        let pa = [Int](repeating: 1, count: rank - a.count) + a
+        let pb = [Int](repeating: 1, count: rank - b.count) + b
+        return zip(pa, pb).map { max($0, $1) }
+    }
+
+    static func zip2(_ a: Ref, _ b: Ref, _ f: (Double, Double) -> Double) -> Ref {
+        let shape = broadcastShape(a.shape, b.shape)
+        return generate(shape) { f(a.broadcastAt($0, target: shape), b.broadcastAt($0, target: shape)) }
+    }
+
+    /// Sums over `axes`, keeping them as size 1.
+    func sum(axes: Set<Int>) -> Ref {
+        var kept = shape
+        for a in axes { kept[a] = 1 }
+        var out = Ref(kept, [Double](repeating: 0, count: kept.reduce(1, *)))
+        let outStrides = out.strides
+        for index in Ref.indices(shape) {
+            let target = index.indices.reduce(0) { $0 + (axes.contains($1) ? 0 : index[$1] * outStrides[$1]) }
+            out.values[target] += self[index]
+        }
+        return out
+    }
+
+    func reshaped(_ s: [Int]) -> Ref { Ref(s, values) }
+
+    func permuted(_ order: [Int]) -> Ref {
+        Ref.generate(order.map { shape[$0] }) { index in
+            var source = [Int](repeating: 0, count: shape.count)
+            for (i, a) in order.enumerated() { source[a] = index[i] }
+            return self[source]
+        }
+    }
+
+    static func matmul(_ a: Ref, _ b: Ref) -> Ref {
+        let (m, k, n) = (a.shape[a.shape.count - 2], a.shape.last!, b.shape.last!)
+        let batch = Array(a.shape.dropLast(2))
+        return generate(batch + [m, n]) { index in
+            let bi = Array(index.dropLast(2))
+            let (i, j) = (index[index.count - 2], index[index.count - 1])
+            return (0..<k).reduce(0) { total, p in
+                total + a[bi + [i, p]] * (b.shape.count == 2 ? b[[p, j]] : b[bi + [p, j]])
+            }
+        }
+    }
+
+    static func conv2d(_ x: Ref, _ w: Ref, _ bias: Ref?, stride: Int, padding: Int) -> Ref {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (o, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+        let oh = (h + 2 * padding - kh) / stride + 1
+        let ow = (wd + 2 * padding - kw) / stride + 1
+        return generate([n, o, oh, ow]) { idx in
+            var total = bias?.values[idx[1]] ?? 0
+            for ci in 0..<c {
+                for i in 0..<kh {
+                    for j in 0..<kw {
+                        let (y, xx) = (idx[2] * stride - padding + i, idx[3] * stride - padding + j)
+                        if y >= 0 && y < h && xx >= 0 && xx < wd {
+                            total += x[[idx[0], ci, y, xx]] * w[[idx[1], ci, i, j]]
+                        }
+                    }
+                }
+            }
+            return total
+        }
+    }
+
+    static func groupNorm(_ x: Ref, groups: Int, weight: Ref?, bias: Ref?, eps: Double) -> Ref {
+        let (n, c) = (x.shape[0], x.shape[1])
+        let spatial = x.count / (n * c)
+        let m = c / groups * spatial
+        var out = x
+        for s in 0..<(n * groups) {
+            let slice = x.values[(s * m)..<((s + 1) * m)]
+            let mean = slice.reduce(0, +) / Double(m)
+            let variance = slice.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(m)
+            for i in 0..<m {
+                let channel = (s % groups) * (c / groups) + i / spatial
+                let normalized = (x.values[s * m + i] - mean) / (variance + eps).squareRoot()
+                out.values[s * m + i] = normalized * (weight?.values[channel] ?? 1) + (bias?.values[channel] ?? 0)
+            }
+        }
+        return out
+    }
+
+    func softmax(axis: Int) -> Ref {
+        Ref.generate(shape) { index in
+            var others = index
+            let row: [Double] = (0..<shape[axis]).map { j in
+                others[axis] = j
+                return self[others]
+            }
+            let largest = row.max()!
+            return Foundation.exp(self[index] - largest) / row.reduce(0) { $0 + Foundation.exp($1 - largest) }
+        }
+    }
+}

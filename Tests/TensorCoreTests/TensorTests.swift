@@ -1,0 +1,35 @@
+import XCTest
+
+@testable import TensorCore
+
+final class TensorTests: XCTestCase {
+    func testConstruction() {
+        XCTAssertEqual(Tensor([[1, 2, 3], [4, 5, 6]]).shape, [2, 3])
+        XCTAssertEqual(Tensor(5).shape, [])
+        XCTAssertEqual(Tensor(5).item(), 5)
+        XCTAssertEqual(Tensor([0.5, 1.5] as [Double]).scalars, [0.5, 1.5])
+        XCTAssertEqual(Tensor(repeating: 2, shape: [2, 2]).scalars, [2, 2, 2, 2])
+        XCTAssertEqual(Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3]).scalar(at: 1, 2), 6)
+        XCTAssertEqual(zeros(0, 3).count, 0)
+    }
+
+    func testDescriptionIsCompact() {
+        XCTAssertEqual(Tensor([[1, 2], [3, 4.5]]).description,
+                       "tensor([[1., 2.],\n        [3., 4.5000]], shape: [2, 2])")
+        XCTAssertEqual(Tensor([Float](repeating: 1, count: 100)).description,
+                       "tensor([1., 1., 1., ..., 1., 1., 1.], shape: [100])")
+        XCTAssertEqual(Tensor([1]).requiringGrad().exp().description,
+                       "tensor([2.7183], shape: [1], grad_fn: Exp)")
+        XCTAssertEqual(Tensor(1e-5).description, "tensor(1.0000e-05, shape: [])")
+    }
+
+    func testMeanAndSumValues() {
+        let x = Tensor([[1, 2], [3, 4]])
+        XCTAssertEqual(x.sum().item(), 10)
+        XCTAssertEqual(x.mean().item(), 2.5)
+        XCTAssertEqual(x.mean(axis: 0).scalars, [2, 3])
+        XCTAssertEqual(x.sum(axis: 1, keepDims: true).shape, [2, 1])
+        XCTAssertEqual(x.max().item(), 4)
+        XCTAssertEqual(x.squaredNorm(), 30)
+    }
+}
