@@ -60,6 +60,14 @@ private func collectParameters(
         return
     }
     var mirror: Mirror? = Mirror(reflecting: value)
+    if mirror?.displayStyle == .optional {
+        // Unwrap first: a dynamic cast would see through the optional, and the
+        // wrapped module would then be marked seen before it is searched.
+        if let wrapped = mirror!.children.first {
+            collectParameters(of: wrapped.value, prefix: prefix, into: &found, seen: &seen)
+        }
+        return
+    }
     if let module = value as? Module {
         guard seen.insert(ObjectIdentifier(module)).inserted else { return }
     } else if mirror?.displayStyle == .class {
@@ -81,7 +89,6 @@ private func collectParameters(
             let label: String
             switch current.displayStyle {
             case .collection?, .set?: label = String(index)
-            case .optional?: label = ""
             default: label = cleanLabel(child.label ?? String(index))
             }
             collectParameters(of: child.value, prefix: join(prefix, label), into: &found, seen: &seen)
