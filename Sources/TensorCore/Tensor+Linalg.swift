@@ -45,6 +45,14 @@ func gemm(
 }
 
 extension Tensor {
+    /// A new `[..]`-shaped tensor holding op(A)·op(B), outside any graph.
+    static func product(
+        _ shape: [Int], _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
+        m: Int, n: Int, k: Int
+    ) -> Tensor {
+        make(shape) { gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: $0, m: m, n: n, k: k) }
+    }
+
     /// Σ x², the squared L2 norm of all elements, outside any graph.
     public func squaredNorm() -> Float {
         BLASThreads.use(forWork: count)
@@ -65,18 +73,18 @@ extension Tensor {
         if other.rank == 2 {
             // One matrix on the right: the batch folds into the rows of A.
             let rows = count / Swift.max(k, 1)
-            let result = Tensor.make(shape) { out in
-                gemm(a, transposeA: false, b, transposeB: false, into: out, m: rows, n: n, k: k)
-            }
+            let result = Tensor.product(shape, a, transposeA: false, b, transposeB: false, m: rows, n: n, k: k)
             return result.recorded("MatMul", [self, other]) { g, _ in
+                // ∂L/∂A = g·Bᵀ, ∂L/∂B = Aᵀ·g
                 let gp = g.storage.pointer
-                let da: Tensor? = self.requiresGrad ? Tensor.make(self.shape) { out in
-                    gemm(gp, transposeA: false, b, transposeB: true, into: out, m: rows, n: k, k: n)
-                } : nil
-                let db: Tensor? = other.requiresGrad ? Tensor.make(other.shape) { out in
-                    gemm(a, transposeA: true, gp, transposeB: false, into: out, m: k, n: n, k: rows)
-                } : nil
-                return [da, db]
+                return [
+                    self.requiresGrad
+                        ? Tensor.product(self.shape, gp, transposeA: false, b, transposeB: true, m: rows, n: k, k: n)
+                        : nil,
+                    other.requiresGrad
+                        ? Tensor.product(other.shape, a, transposeA: true, gp, transposeB: false, m: k, n: n, k: rows)
+                        : nil,
+                ]
             }
         }
 
@@ -138,13 +146,14 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     return result.recorded("Linear", inputs) { g, _ in
         let gp = g.storage.pointer
         // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g
-        let dx: Tensor? = x.requiresGrad ? Tensor.make(x.shape) { out in
-            gemm(gp, transposeA: false, wp, transposeB: false, into: out, m: rows, n: inFeatures, k: outFeatures)
-        } : nil
-        let dw: Tensor? = weight.requiresGrad ? Tensor.make(weight.shape) { out in
-            gemm(gp, transposeA: true, xp, transposeB: false, into: out, m: outFeatures, n: inFeatures, k: rows)
-        } : nil
-        var grads = [dx, dw]
+        var grads: [Tensor?] = [
+            x.requiresGrad
+                ? Tensor.product(x.shape, gp, transposeA: false, wp, transposeB: false,
+                                 m: rows, n: inFeatures, k: outFeatures) : nil,
+            weight.requiresGrad
+                ? Tensor.product(weight.shape, gp, transposeA: true, xp, transposeB: false,
+                                 m: outFeatures, n: inFeatures, k: rows) : nil,
+        ]
         if let bias = bias {
             grads.append(bias.requiresGrad ? Tensor.make(bias.shape) { out in
                 out.update(repeating: 0, count: outFeatures)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: ddpm-bench and the same work in PyTorch (CPU), in
+# one run, with the ratios. PyTorch goes into its own virtual environment,
+# .venv-bench. Not part of the tests.
+#
+#   bash scripts/bench.sh [--steps N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+if [ ! -x .venv-bench/bin/python ] || ! .venv-bench/bin/python -c "import torch" 2>/dev/null; then
+    python3 -m venv .venv-bench
+    .venv-bench/bin/pip install -q torch==2.13.0+cpu numpy
+fi
+swift build -c release --product ddpm-bench >/dev/null
+swift_out=$(.build/release/ddpm-bench "$@")
+torch_out=$(.venv-bench/bin/python bench/reference_torch.py "$@")
+echo "$swift_out"
+echo "$torch_out"
+number() { grep "$1" <<<"$2" | grep -oE "$3" | head -1 | grep -oE "[0-9.]+" | head -1; }
+swift_step=$(number "MLP training step" "$swift_out" "[0-9.]+ µs/step")
+torch_step=$(number "MLP training step" "$torch_out" "[0-9.]+ µs/step")
+swift_mm=$(number "matmul" "$swift_out" "tensor API [0-9.]+")
+torch_mm=$(number "matmul" "$torch_out" "[0-9.]+ GFLOP/s")
+python3 - "$swift_step" "$torch_step" "$swift_mm" "$torch_mm" <<'PY'
+import sys
+s_step, t_step, s_mm, t_mm = map(float, sys.argv[1:])
+print(f"ratio: MLP training step {t_step / s_step:.2f}x faster than PyTorch (target >= 3x)")
+print(f"ratio: 512^3 matmul {s_mm / t_mm:.2f}x PyTorch's GFLOP/s")
+PY
