@@ -1,4 +1,4 @@
-import CKernels
+internal import CKernels
 import TensorCore
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import COpenBLAS
+internal import COpenBLAS
 
 /// OpenBLAS's thread count for each product. Between the small products of a
 /// training step (128×128×128 for the seeds' MLP) the second thread only
