@@ -139,7 +139,7 @@ extension Tensor {
                 guard input.requiresGrad, let inputGrad = inputGrad else { continue }
                 let key = ObjectIdentifier(input)
                 if let existing = grads[key] {
-                    grads[key] = existing.adding(inputGrad)
+                    grads[key] = existing.zipMap(inputGrad, +)
                 } else {
                     grads[key] = inputGrad
                 }
@@ -156,15 +156,6 @@ extension Tensor {
             for i in 0..<count { g[i] += d[i] }
         } else {
             grad = increment.copy()
-        }
-    }
-
-    /// Elementwise sum of two tensors of one shape, outside any graph.
-    func adding(_ other: Tensor) -> Tensor {
-        let a = storage.pointer
-        let b = other.storage.pointer
-        return Tensor.make(shape) { out in
-            for i in 0..<count { out[i] = a[i] + b[i] }
         }
     }
 }

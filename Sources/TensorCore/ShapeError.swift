@@ -145,9 +145,7 @@ public enum Shapes {
         let a = try Shapes.axis(axis, rank: first.count, op: "concat")
         var total = 0
         for shape in shapes {
-            var expected = first
-            expected[a] = shape.count == first.count ? shape[a] : -1
-            guard shape.count == first.count && shape == expected else {
+            guard shape.count == first.count && shape.indices.allSatisfy({ $0 == a || shape[$0] == first[$0] }) else {
                 throw ShapeError(
                     "concat: shapes \(shapes.map(describe).joined(separator: ", ")) differ outside axis \(axis); "
                         + "all tensors must have the same shape except along the axis they are joined on.")

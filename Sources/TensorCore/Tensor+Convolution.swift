@@ -12,7 +12,7 @@ struct ConvGeometry {
     var patch: Int { channels * kernelHeight * kernelWidth }
     var positions: Int { outHeight * outWidth }
 
-    /// Calls `body(column, row, pixel)` for every in-bounds pair of a
+    /// Calls `body(columnIndex, pixelIndex)` for every in-bounds pair of a
     /// column-matrix entry and an input pixel; out-of-bounds entries are the
     /// zero padding.
     @inline(__always)

@@ -68,7 +68,7 @@ extension Tensor {
                 for i in 0..<inner {
                     var best = source[o * n * inner + i]
                     var at = 0
-                    for j in 1..<Swift.max(n, 1) where source[(o * n + j) * inner + i] > best {
+                    for j in 1..<n where source[(o * n + j) * inner + i] > best {
                         best = source[(o * n + j) * inner + i]
                         at = j
                     }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// An n-dimensional array of `Float` (32-bit), row-major and contiguous, that
 /// records the operations applied to it for reverse-mode differentiation.
 ///
@@ -189,12 +195,6 @@ extension Tensor: CustomStringConvertible {
         return "tensor(\(render(0, 0)), shape: \(describe(shape))\(grad))"
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 extension String {
     init(format: String, _ value: Float) {
