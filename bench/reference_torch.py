@@ -100,3 +100,7 @@ last = train(steps_arg, source)
 elapsed = time.perf_counter() - t0
 print(f"torch MLP training step (width 128, batch 128): {elapsed / steps_arg * 1e6:.1f} µs/step "
       f"over {steps_arg} steps (loss {last:.3f}), {torch.get_num_threads()} threads")
+
+import resource
+
+print(f"torch peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB resident")

@@ -90,15 +90,18 @@ func trainStep() -> Float {
 
 let trainSteps = option("--steps", 2000)
 for _ in 0..<50 { _ = trainStep() }  // warm up
-var firstLoss: Float = 0
-var lastLoss: Float = 0
+var losses = [Float](repeating: 0, count: trainSteps)
 let elapsed = seconds {
-    for i in 0..<trainSteps {
-        let loss = trainStep()
-        if i == 0 { firstLoss = loss }
-        lastLoss = loss
-    }
+    for i in 0..<trainSteps { losses[i] = trainStep() }
 }
+/// The mean loss over the first or last 100 steps (single batches are noisy).
+func meanLoss(_ part: ArraySlice<Float>) -> Float { part.reduce(0, +) / Float(max(part.count, 1)) }
 print(String(format: "MLP training step (width 128, batch 128): %.1f µs/step, %.0f steps/s over %d steps "
-             + "(loss %.3f → %.3f)", elapsed / Double(trainSteps) * 1e6, Double(trainSteps) / elapsed,
-             trainSteps, firstLoss, lastLoss))
+             + "(mean loss of the first and last 100 steps %.3f → %.3f)", elapsed / Double(trainSteps) * 1e6,
+             Double(trainSteps) / elapsed, trainSteps, meanLoss(losses.prefix(100)), meanLoss(losses.suffix(100))))
+
+// MARK: peak memory of this whole process
+
+var usage = rusage()
+getrusage(RUSAGE_SELF.rawValue, &usage)
+print(String(format: "peak memory: %.1f MB resident", Double(usage.ru_maxrss) / 1024))
