@@ -17,6 +17,9 @@ let package = Package(
         .executable(name: "ddpm-demo", targets: ["ddpm-demo"]),
         .executable(name: "ddpm-bench", targets: ["ddpm-bench"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
     targets: [
         // System libraries (Debian -dev packages).
         .systemLibrary(
@@ -37,6 +40,9 @@ let package = Package(
         .target(name: "NN", dependencies: ["TensorCore", "CKernels"]),
         .target(name: "DDPM", dependencies: ["TensorCore", "NN"]),
 
+        // The kernel side, which never imports the DSL.
+        .target(name: "JupyterProtocol", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
         // Executables.
         .executableTarget(name: "ddpm-demo", dependencies: ["DDPM"]),
         .executableTarget(name: "ddpm-bench", dependencies: ["DDPM", "COpenBLAS"]),
@@ -44,6 +50,7 @@ let package = Package(
         // Tests: one target per library target.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
+        .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZeroMQ", "CPNG", "COpenBLAS"]),
     ],
     swiftLanguageModes: [.v5]
