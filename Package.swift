@@ -42,6 +42,7 @@ let package = Package(
 
         // The kernel side, which never imports the DSL.
         .target(name: "JupyterProtocol", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "KernelTransport", dependencies: ["CZeroMQ"]),
 
         // Executables.
         .executableTarget(name: "ddpm-demo", dependencies: ["DDPM"]),
@@ -51,6 +52,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol"]),
+        .testTarget(name: "KernelTransportTests", dependencies: ["KernelTransport", "JupyterProtocol"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZeroMQ", "CPNG", "COpenBLAS"]),
     ],
     swiftLanguageModes: [.v5]
