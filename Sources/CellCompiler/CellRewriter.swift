@@ -1,0 +1,143 @@
+import SwiftDiagnostics
+import SwiftParser
+import SwiftParserDiagnostics
+import SwiftSyntax
+
+/// A problem the parser found in a cell, at the cell's own line and column.
+public struct CellDiagnostic: Equatable, Sendable {
+    public let line: Int
+    public let column: Int
+    public let message: String
+}
+
+/// What a cell becomes before `swiftc` sees it (DESIGN.md, "Cells become
+/// modules"):
+/// - `public` on top-level declarations and on the members of top-level
+///   types and extensions, so that later cells, compiled as other modules,
+///   can see them;
+/// - the last bare expression wrapped in `_cellResult(…)`, so that its value
+///   becomes the cell's `execute_result`;
+/// - the DSL and the modules of earlier cells imported, and a
+///   `#sourceLocation` so that diagnostics and traps name the cell's lines.
+///
+/// Edits are spliced into the text at syntax-node positions and never add
+/// a line, so line numbers stay the user's.
+public struct CellRewriter {
+    /// The function the last bare expression is passed to.
+    public static let resultFunction = "_cellResult"
+    static let accessKeywords: Set<String> = ["public", "open", "internal", "fileprivate", "private", "package"]
+
+    public init() {}
+
+    /// Parse errors, empty when the cell parses.
+    public func diagnostics(_ source: String) -> [CellDiagnostic] {
+        let tree = Parser.parse(source: source)
+        let converter = SourceLocationConverter(fileName: "cell", tree: tree)
+        return ParseDiagnosticsGenerator.diagnostics(for: tree).map { diagnostic in
+            let location = diagnostic.location(converter: converter)
+            return CellDiagnostic(line: location.line, column: location.column, message: diagnostic.message)
+        }
+    }
+
+    /// The cell as the compiler gets it.
+    public func rewrite(_ source: String, cellName: String, imports: [String]) -> String {
+        let tree = Parser.parse(source: source)
+        var edits: [(offset: Int, text: String)] = []
+
+        func publicize(_ decl: DeclSyntax) {
+            if decl.is(EnumCaseDeclSyntax.self) || decl.is(DeinitializerDeclSyntax.self)
+                || decl.is(ExtensionDeclSyntax.self) || decl.is(ImportDeclSyntax.self)
+                || decl.is(IfConfigDeclSyntax.self) || decl.is(PoundSourceLocationSyntax.self)
+            {
+                // No modifier possible; an extension's members are handled below.
+            } else if let withModifiers = decl.asProtocol(WithModifiersSyntax.self) {
+                let modifiers = withModifiers.modifiers
+                if modifiers.contains(where: { CellRewriter.accessKeywords.contains($0.name.text) }) {
+                    return  // the user chose an access level; keep it, members included
+                }
+                let attributes = decl.asProtocol(WithAttributesSyntax.self)?.attributes
+                let position: AbsolutePosition
+                if let first = modifiers.first {
+                    position = first.positionAfterSkippingLeadingTrivia
+                } else if let attributes = attributes, !attributes.isEmpty {
+                    position = attributes.endPosition
+                } else {
+                    position = decl.positionAfterSkippingLeadingTrivia
+                }
+                edits.append((position.utf8Offset, "public "))
+            }
+            if decl.is(ProtocolDeclSyntax.self) { return }  // requirements take no modifiers
+            if let group = decl.asProtocol(DeclGroupSyntax.self) {
+                for member in group.memberBlock.members { publicize(member.decl) }
+            }
+        }
+
+        for item in tree.statements {
+            if case .decl(let decl) = item.item { publicize(decl) }
+        }
+
+        if let last = tree.statements.last, case .expr(let expr) = last.item, isDisplayable(expr) {
+            edits.append((expr.positionAfterSkippingLeadingTrivia.utf8Offset, "\(CellRewriter.resultFunction)("))
+            edits.append((expr.endPositionBeforeTrailingTrivia.utf8Offset, ")"))
+        }
+
+        var bytes = Array(source.utf8)
+        for edit in edits.sorted(by: { $0.offset > $1.offset }) {
+            bytes.insert(contentsOf: Array(edit.text.utf8), at: edit.offset)
+        }
+        let prologue = imports.map { "@_exported import \($0)\n" }.joined()
+        return prologue + "#sourceLocation(file: \"\(cellName)\", line: 1)\n"
+            + String(decoding: bytes, as: UTF8.self) + "\n#sourceLocation()\n"
+    }
+
+    /// Whether an expression statement can be an argument: not an
+    /// assignment, and not an `if`/`switch` expression (only allowed in
+    /// return, assignment and binding positions).
+    private func isDisplayable(_ expr: ExprSyntax) -> Bool {
+        if expr.is(IfExprSyntax.self) || expr.is(SwitchExprSyntax.self) { return false }
+        if let sequence = expr.as(SequenceExprSyntax.self),
+           sequence.elements.contains(where: { $0.is(AssignmentExprSyntax.self) })
+        {
+            return false
+        }
+        if expr.is(InfixOperatorExprSyntax.self),
+           expr.as(InfixOperatorExprSyntax.self)!.operator.is(AssignmentExprSyntax.self)
+        {
+            return false
+        }
+        return true
+    }
+}
+
+/// The answer to `is_complete_request` (messaging spec): whether the code
+/// is ready to run when the user presses Enter in a console.
+public enum CompletenessStatus: Equatable, Sendable {
+    case complete
+    /// More lines are expected; `indent` is the indentation for the next.
+    case incomplete(indent: String)
+    case invalid
+
+    public init(of source: String) {
+        if source.allSatisfy(\.isWhitespace) {
+            self = .complete
+            return
+        }
+        let tree = Parser.parse(source: source)
+        var depth = 0
+        for token in tree.tokens(viewMode: .sourceAccurate) {
+            switch token.tokenKind {
+            case .leftBrace, .leftParen, .leftSquare: depth += 1
+            case .rightBrace, .rightParen, .rightSquare: depth -= 1
+            default: break
+            }
+        }
+        let unterminatedString = tree.tokens(viewMode: .all).contains {
+            $0.tokenKind == .multilineStringQuote && $0.presence == .missing
+        }
+        if depth > 0 || unterminatedString {
+            self = .incomplete(indent: String(repeating: "    ", count: max(depth, 0)))
+        } else {
+            self = tree.hasError ? .invalid : .complete
+        }
+    }
+}
