@@ -67,6 +67,11 @@ public struct CellRewriter {
                 edits.append((position.utf8Offset, "public "))
             }
             if decl.is(ProtocolDeclSyntax.self) { return }  // requirements take no modifiers
+            if let structDecl = decl.as(StructDeclSyntax.self), let initializer = publicMemberwiseInit(structDecl) {
+                // On the closing brace's line, after a separator, so that no line is added.
+                edits.append((structDecl.memberBlock.rightBrace.positionAfterSkippingLeadingTrivia.utf8Offset,
+                              "; " + initializer + " "))
+            }
             if let group = decl.asProtocol(DeclGroupSyntax.self) {
                 for member in group.memberBlock.members { publicize(member.decl) }
             }
@@ -88,6 +93,40 @@ public struct CellRewriter {
         let prologue = imports.map { "@_exported import \($0)\n" }.joined()
         return prologue + "#sourceLocation(file: \"\(cellName)\", line: 1)\n"
             + String(decoding: bytes, as: UTF8.self) + "\n#sourceLocation()\n"
+    }
+
+    /// The memberwise initialiser Swift would synthesise for a struct, made
+    /// public (Swift's own is internal, so a later cell could not call
+    /// `Point(x: 1)`), on one line. Nil when Swift synthesises none (the
+    /// struct declares an initialiser), when it would be private, or when a
+    /// stored property's type cannot be read off the source.
+    func publicMemberwiseInit(_ decl: StructDeclSyntax) -> String? {
+        var parameters: [String] = []
+        var assignments: [String] = []
+        for member in decl.memberBlock.members {
+            if member.decl.is(InitializerDeclSyntax.self) { return nil }
+            guard let variable = member.decl.as(VariableDeclSyntax.self) else { continue }
+            let modifiers = variable.modifiers.map(\.name.text)
+            if modifiers.contains("static") || modifiers.contains("class") { continue }
+            if modifiers.contains("private") || modifiers.contains("fileprivate") || !variable.attributes.isEmpty {
+                return nil
+            }
+            let isLet = variable.bindingSpecifier.tokenKind == .keyword(.let)
+            for binding in variable.bindings {
+                if binding.accessorBlock != nil { continue }  // computed
+                guard let name = binding.pattern.as(IdentifierPatternSyntax.self)?.identifier.text else { return nil }
+                if isLet && binding.initializer != nil { continue }  // fixed at declaration
+                // An inferred type cannot be written out: leave Swift's own initialiser.
+                guard let type = binding.typeAnnotation?.type.trimmedDescription else { return nil }
+                let defaultValue = binding.initializer.map { " = " + $0.value.trimmedDescription } ?? ""
+                parameters.append("\(name): \(type)\(defaultValue)")
+                assignments.append("self.\(name) = \(name)")
+            }
+        }
+        if parameters.isEmpty { return nil }
+        let body = assignments.joined(separator: "; ")
+        let line = "public init(\(parameters.joined(separator: ", "))) { \(body) }"
+        return String(line.map { $0.isNewline ? " " : $0 })  // a default value may span lines
     }
 
     /// Whether an expression statement can be an argument: not an

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 @testable import CellCompiler
@@ -50,6 +51,49 @@ final class CellRewriterTests: XCTestCase {
             private let hidden = 1
             public typealias Steps = [Int]
             """)
+    }
+
+    func testStructsGetAPublicMemberwiseInit() {
+        XCTAssertEqual(body("struct P { var x: Float; var y: Float = 0; let tag = 1; var norm: Float { x } }"),
+                       "public struct P { public var x: Float; public var y: Float = 0; public let tag = 1; "
+                        + "public var norm: Float { x } ; public init(x: Float, y: Float = 0) { self.x = x; self.y = y } }")
+        XCTAssertEqual(body("struct Q {\n  let a: Int\n}"),
+                       "public struct Q {\n  public let a: Int\n; public init(a: Int) { self.a = a } }",
+                       "the closing line carries the initialiser, so no line is added")
+        XCTAssertEqual(body("struct R { var x: Int; init() { x = 0 } }"),
+                       "public struct R { public var x: Int; public init() { x = 0 } }", "a declared init suppresses it")
+        XCTAssertEqual(body("struct S { var x = 1 }"), "public struct S { public var x = 1 }",
+                       "an inferred type cannot be written out; Swift's own init stays")
+    }
+
+    /// The rewritten cell is valid Swift: swiftc type-checks it, and the
+    /// synthesised initialiser is callable.
+    func testRewrittenCellTypeChecks() throws {
+        let source = """
+            struct Point { var x: Float; var y: Float = 0 }
+            final class Box { var items: [Point] = []; func add(_ p: Point) { items.append(p) } }
+            enum Schedule: String { case linear, cosine; var name: String { rawValue } }
+            extension Point { var sum: Float { x + y } }
+            let box = Box()
+            box.add(Point(x: 1, y: 2))
+            box.items.count
+            """
+        let rewritten = rewriter.rewrite(source, cellName: "Cell[1]", imports: [])
+            + "public func _cellResult<T>(_ value: T) {}\n"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cell-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("main.swift")
+        try rewritten.write(to: file, atomically: true, encoding: .utf8)
+        let swiftc = Process()
+        swiftc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        swiftc.arguments = ["swiftc", "-swift-version", "5", "-typecheck", file.path]
+        let errors = Pipe()
+        swiftc.standardError = errors
+        try swiftc.run()
+        swiftc.waitUntilExit()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(swiftc.terminationStatus, 0, "swiftc rejected:\n\(rewritten)\n\(output)")
     }
 
     func testLastBareExpressionBecomesTheResult() {
