@@ -130,17 +130,12 @@ public struct CellRewriter {
     }
 
     /// Whether an expression statement can be an argument: not an
-    /// assignment, and not an `if`/`switch` expression (only allowed in
+    /// assignment (the parser leaves operators unfolded, in a sequence), and not an `if`/`switch` expression (only allowed in
     /// return, assignment and binding positions).
     private func isDisplayable(_ expr: ExprSyntax) -> Bool {
         if expr.is(IfExprSyntax.self) || expr.is(SwitchExprSyntax.self) { return false }
         if let sequence = expr.as(SequenceExprSyntax.self),
            sequence.elements.contains(where: { $0.is(AssignmentExprSyntax.self) })
-        {
-            return false
-        }
-        if expr.is(InfixOperatorExprSyntax.self),
-           expr.as(InfixOperatorExprSyntax.self)!.operator.is(AssignmentExprSyntax.self)
         {
             return false
         }
@@ -162,16 +157,20 @@ public enum CompletenessStatus: Equatable, Sendable {
             return
         }
         let tree = Parser.parse(source: source)
+        // One pass over all tokens, those the parser inserted as missing
+        // included: brackets count only where the user typed them.
         var depth = 0
-        for token in tree.tokens(viewMode: .sourceAccurate) {
+        var unterminatedString = false
+        for token in tree.tokens(viewMode: .all) {
+            guard token.presence == .present else {
+                unterminatedString = unterminatedString || token.tokenKind == .multilineStringQuote
+                continue
+            }
             switch token.tokenKind {
             case .leftBrace, .leftParen, .leftSquare: depth += 1
             case .rightBrace, .rightParen, .rightSquare: depth -= 1
             default: break
             }
-        }
-        let unterminatedString = tree.tokens(viewMode: .all).contains {
-            $0.tokenKind == .multilineStringQuote && $0.presence == .missing
         }
         if depth > 0 || unterminatedString {
             self = .incomplete(indent: String(repeating: "    ", count: max(depth, 0)))

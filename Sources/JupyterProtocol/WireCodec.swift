@@ -61,8 +61,8 @@ public struct WireCodec {
         } catch {
             throw ProtocolError("the message header is not a valid Jupyter header: \(error)")
         }
-        let parent = (try? JSONValue.parse(parts[1])) == .object([:])
-            ? nil : try? decoder.decode(MessageHeader.self, from: parts[1])
+        // A request's parent header is `{}`, which is no header: nil.
+        let parent = try? decoder.decode(MessageHeader.self, from: parts[1])
         return Message(identities: Array(frames[..<split]), header: header, parentHeader: parent,
                        metadata: try JSONValue.parse(parts[2]), content: try JSONValue.parse(parts[3]),
                        buffers: Array(rest.dropFirst(5)))

@@ -95,15 +95,17 @@ public enum Safetensors {
                     + "offsets \(offsets), which do not match its size or lie outside the file.")
             }
             let base = dataStart + offsets[0]
-            func word(_ i: Int, _ n: Int) -> UInt64 {
-                (0..<n).reduce(UInt64(0)) { $0 | UInt64(bytes[base + i * n + $1]) << (8 * $1) }
-            }
-            let scalars: [Float] = (0..<count).map { i in
-                switch dtype {
-                case "F64": return Float(Double(bitPattern: word(i, 8)))
-                case "F16": return Float(halfBits: UInt16(word(i, 2)))
-                case "BF16": return Float(bitPattern: UInt32(word(i, 2)) << 16)
-                default: return Float(bitPattern: UInt32(word(i, 4)))
+            let scalars: [Float] = bytes.withUnsafeBytes { raw in
+                func word<T: FixedWidthInteger>(_ i: Int, _: T.Type) -> T {
+                    T(littleEndian: raw.loadUnaligned(fromByteOffset: base + i * width, as: T.self))
+                }
+                return (0..<count).map { i in
+                    switch dtype {
+                    case "F64": return Float(Double(bitPattern: word(i, UInt64.self)))
+                    case "F16": return Float(halfBits: word(i, UInt16.self))
+                    case "BF16": return Float(bitPattern: UInt32(word(i, UInt16.self)) << 16)
+                    default: return Float(bitPattern: word(i, UInt32.self))
+                    }
                 }
             }
             tensors[name] = Tensor(scalars, shape: shape)

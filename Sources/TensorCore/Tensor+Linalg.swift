@@ -7,7 +7,7 @@ internal import COpenBLAS
 /// costs about 10 ns.
 enum BLASThreads {
     /// Products with fewer multiply-adds than this run on one thread.
-    static var parallelThreshold = 1 << 24
+    static let parallelThreshold = 1 << 24
     static let available = Int(openblas_get_num_threads())
     private static var current = available
 
