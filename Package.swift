@@ -6,6 +6,10 @@
 //
 // Dependencies point one way:
 //   COpenBLAS, CKernels ← TensorCore ← NN ← DDPM
+//   ExecutorWire, CKernels ← NotebookDisplay ← DDPM
+// and on the kernel side, which never imports the DSL:
+//   JupyterProtocol, KernelTransport, CellCompiler, ExecutorWire ← Kernel ← ddpm-kernel
+//   ExecutorWire ← ddpm-executor (which dlopens libDDPM.so and the cells)
 // System libraries come from Debian (see scripts/setup.sh).
 import PackageDescription
 
@@ -16,10 +20,13 @@ let package = Package(
         .library(name: "DDPM", type: .dynamic, targets: ["DDPM"]),
         .executable(name: "ddpm-demo", targets: ["ddpm-demo"]),
         .executable(name: "ddpm-bench", targets: ["ddpm-bench"]),
+        .executable(name: "ddpm-kernel", targets: ["ddpm-kernel"]),
+        .executable(name: "ddpm-executor", targets: ["ddpm-executor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swiftlang/swift-syntax.git", from: "603.0.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // System libraries (Debian -dev packages).
@@ -39,7 +46,11 @@ let package = Package(
         // The DSL, bottom to top.
         .target(name: "TensorCore", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "NN", dependencies: ["TensorCore", "CKernels"]),
-        .target(name: "DDPM", dependencies: ["TensorCore", "NN"]),
+        .target(name: "NotebookDisplay", dependencies: ["ExecutorWire", "CKernels"]),
+        .target(name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay"]),
+
+        // The only vocabulary shared by the kernel, the executor and the notebook runtime.
+        .target(name: "ExecutorWire"),
 
         // The kernel side, which never imports the DSL.
         .target(name: "JupyterProtocol", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -53,7 +64,18 @@ let package = Package(
                 .product(name: "SwiftDiagnostics", package: "swift-syntax"),
             ]),
 
+        .target(name: "CKernelSupport"),
+        .target(
+            name: "Kernel",
+            dependencies: ["JupyterProtocol", "KernelTransport", "CellCompiler", "ExecutorWire", "CKernelSupport"]),
+
         // Executables.
+        .executableTarget(
+            name: "ddpm-kernel",
+            dependencies: ["Kernel", "CellCompiler", "JupyterProtocol",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Loads libDDPM.so at run time (never links the DSL statically: cells must share one copy).
+        .executableTarget(name: "ddpm-executor", dependencies: ["ExecutorWire"]),
         .executableTarget(name: "ddpm-demo", dependencies: ["DDPM"]),
         .executableTarget(name: "ddpm-bench", dependencies: ["DDPM", "COpenBLAS"]),
 
@@ -63,6 +85,9 @@ let package = Package(
         .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol"]),
         .testTarget(name: "CellCompilerTests", dependencies: ["CellCompiler"]),
         .testTarget(name: "KernelTransportTests", dependencies: ["KernelTransport", "JupyterProtocol"]),
+        .testTarget(name: "ExecutorWireTests", dependencies: ["ExecutorWire"]),
+        .testTarget(name: "NotebookDisplayTests", dependencies: ["NotebookDisplay", "ExecutorWire"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "CellCompiler", "ExecutorWire", "JupyterProtocol"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZeroMQ", "CPNG", "COpenBLAS"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,7 +1,21 @@
 #!/usr/bin/env bash
-# Every test: set everything up, then the Swift test suite.
+# Every test: set everything up, then
+#   1. the Swift tests (swift test),
+#   2. the Jupyter conformance suite (jupyter_kernel_test) and the scenario
+#      tests (jupyter_client) against the installed kernel,
+#   3. every notebook in notebooks/ executed through nbclient, failing on
+#      any error output not tagged raises-exception.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+source scripts/python-env.sh
+
+swift build -c release  # the kernel, the executor and libDDPM.so that cells link
 swift build --build-tests
 swift test --skip-build --disable-swift-testing
+
+python_env .venv-test jupyter_client==8.6.3 jupyter_kernel_test==0.7.0 nbclient==0.10.2 nbformat==5.10.4 pytest==8.3.5
+.build/release/ddpm-kernel install --prefix "$PWD/.venv-test"
+export JUPYTER_PATH="$PWD/.venv-test/share/jupyter"  # before any user-level kernelspec of the same name
+.venv-test/bin/python -m pytest -q -p no:cacheprovider Tests/jupyter
+.venv-test/bin/python scripts/run_notebooks.py --check

@@ -29,19 +29,36 @@ public struct CellRewriter {
 
     public init() {}
 
+    /// A cell read once: what the parser found wrong, the text for the
+    /// compiler, and whether the cell declares anything later cells can use.
+    public struct Result: Sendable {
+        /// Parse errors, empty when the cell parses.
+        public let diagnostics: [CellDiagnostic]
+        /// The cell as the compiler gets it.
+        public let source: String
+        /// Whether the cell declares something (a variable, function, type,
+        /// extension or import), so that later cells must import its module.
+        public let declaresSymbols: Bool
+    }
+
     /// Parse errors, empty when the cell parses.
     public func diagnostics(_ source: String) -> [CellDiagnostic] {
-        let tree = Parser.parse(source: source)
-        let converter = SourceLocationConverter(fileName: "cell", tree: tree)
-        return ParseDiagnosticsGenerator.diagnostics(for: tree).map { diagnostic in
-            let location = diagnostic.location(converter: converter)
-            return CellDiagnostic(line: location.line, column: location.column, message: diagnostic.message)
-        }
+        prepare(source, cellName: "cell", imports: []).diagnostics
     }
 
     /// The cell as the compiler gets it.
     public func rewrite(_ source: String, cellName: String, imports: [String]) -> String {
+        prepare(source, cellName: cellName, imports: imports).source
+    }
+
+    /// Parses the cell once and rewrites it.
+    public func prepare(_ source: String, cellName: String, imports: [String]) -> Result {
         let tree = Parser.parse(source: source)
+        let converter = SourceLocationConverter(fileName: cellName, tree: tree)
+        let diagnostics = ParseDiagnosticsGenerator.diagnostics(for: tree).map { diagnostic in
+            let location = diagnostic.location(converter: converter)
+            return CellDiagnostic(line: location.line, column: location.column, message: diagnostic.message)
+        }
         var edits: [(offset: Int, text: String)] = []
 
         func publicize(_ decl: DeclSyntax) {
@@ -77,8 +94,18 @@ public struct CellRewriter {
             }
         }
 
+        var declaresSymbols = false
         for item in tree.statements {
-            if case .decl(let decl) = item.item { publicize(decl) }
+            guard case .decl(let decl) = item.item else { continue }
+            declaresSymbols = true
+            if let importDecl = decl.as(ImportDeclSyntax.self) {
+                // Re-exported, so that later cells see what this cell imported.
+                if !importDecl.attributes.contains(where: { $0.trimmedDescription == "@_exported" }) {
+                    edits.append((importDecl.positionAfterSkippingLeadingTrivia.utf8Offset, "@_exported "))
+                }
+            } else {
+                publicize(decl)
+            }
         }
 
         if let last = tree.statements.last, case .expr(let expr) = last.item, isDisplayable(expr) {
@@ -91,8 +118,9 @@ public struct CellRewriter {
             bytes.insert(contentsOf: Array(edit.text.utf8), at: edit.offset)
         }
         let prologue = imports.map { "@_exported import \($0)\n" }.joined()
-        return prologue + "#sourceLocation(file: \"\(cellName)\", line: 1)\n"
+        let rewritten = prologue + "#sourceLocation(file: \"\(cellName)\", line: 1)\n"
             + String(decoding: bytes, as: UTF8.self) + "\n#sourceLocation()\n"
+        return Result(diagnostics: diagnostics, source: rewritten, declaresSymbols: declaresSymbols)
     }
 
     /// The memberwise initialiser Swift would synthesise for a struct, made

@@ -2,3 +2,4 @@
 // so that a cell sees tensors, layers and optimisers without any import.
 @_exported import NN
 @_exported import TensorCore
+@_exported import NotebookDisplay

@@ -119,3 +119,24 @@ public final class ZMQSocket: @unchecked Sendable {
         return ready > 0
     }
 }
+
+extension ZMQSocket {
+    /// Receives one multipart message if one is waiting, without blocking.
+    public func receiveIfReady() throws -> [Data]? {
+        try poll(milliseconds: 0) ? receive() : nil
+    }
+}
+
+/// Waits on sockets and plain descriptors (the executor's pipes) together.
+public enum Poller {
+    /// Which of `sockets` and `fds` are readable (or, for a descriptor,
+    /// closed by the writer), waiting at most `milliseconds` (-1: forever).
+    public static func poll(sockets: [ZMQSocket], fds: [Int32], milliseconds: Int) throws -> (sockets: [Bool], fds: [Bool]) {
+        var items = sockets.map { zmq_pollitem_t(socket: $0.raw, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        items += fds.map { zmq_pollitem_t(socket: nil, fd: $0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        let ready = zmq_poll(&items, Int32(items.count), milliseconds)
+        if ready < 0 && zmq_errno() != EINTR { throw TransportError("zmq_poll") }
+        let flags = items.map { ready > 0 && $0.revents != 0 }
+        return (Array(flags.prefix(sockets.count)), Array(flags.dropFirst(sockets.count)))
+    }
+}

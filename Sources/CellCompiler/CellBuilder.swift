@@ -1,0 +1,127 @@
+import Foundation
+
+/// A compiler diagnostic in a cell's own coordinates.
+public struct CompilerDiagnostic: Equatable, Sendable {
+    public enum Severity: String, Sendable { case error, warning, note, remark }
+    /// The cell the line belongs to (`Cell[3]`); another cell's name for a
+    /// note about an earlier declaration.
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var severity: Severity
+    public var message: String
+
+    public init(file: String, line: Int, column: Int, severity: Severity, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.severity = severity
+        self.message = message
+    }
+
+    /// Reads `file:line:column: severity: message` lines (the compiler's
+    /// `-diagnostic-style llvm`), skipping the code excerpts between them.
+    public static func parse(_ output: String) -> [CompilerDiagnostic] {
+        output.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false)
+            guard parts.count == 5, let lineNumber = Int(parts[1]), let column = Int(parts[2]),
+                  let severity = Severity(rawValue: parts[3].trimmingCharacters(in: .whitespaces))
+            else { return nil }
+            return CompilerDiagnostic(file: String(parts[0]), line: lineNumber, column: column,
+                                      severity: severity, message: parts[4].trimmingCharacters(in: .whitespaces))
+        }
+    }
+}
+
+/// Compiles rewritten cells into shared libraries (DESIGN.md, "Cells become
+/// modules"): `swift-frontend` in script mode emits `Cell<k>.o` and
+/// `Cell<k>.swiftmodule` with debug info (so that a trap's backtrace names
+/// the cell's line), then `ld.lld` links `libCell<k>.so`. Symbols of the
+/// DSL and of earlier cells stay undefined in the library; the executor has
+/// loaded them globally before it loads the cell.
+public struct CellBuilder: Sendable {
+    public let toolchain: Toolchain
+    /// Where sources, objects, modules and libraries of cells go.
+    public let directory: String
+    /// Clang's module cache, kept across kernels (the first compile fills it).
+    public let moduleCache: String
+
+    public init(toolchain: Toolchain, directory: String, moduleCache: String) {
+        self.toolchain = toolchain
+        self.directory = directory
+        self.moduleCache = moduleCache
+    }
+
+    public enum Outcome: Sendable {
+        /// The library to load and the entry point to call.
+        case library(path: String, entryPoint: String)
+        /// The compiler's errors, warnings and notes.
+        case failed([CompilerDiagnostic], output: String)
+    }
+
+    /// Builds module `name` from rewritten source.
+    public func build(source: String, module name: String) throws -> Outcome {
+        let base = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+        try source.write(toFile: base + ".swift", atomically: false, encoding: .utf8)
+        let entryPoint = name.lowercased() + "_main"
+        var arguments = ["-frontend", "-c", base + ".swift", "-module-name", name,
+                         "-emit-module-path", base + ".swiftmodule", "-o", base + ".o",
+                         "-entry-point-function-name", entryPoint,
+                         "-swift-version", "5", "-Onone", "-g", "-diagnostic-style", "llvm",
+                         "-module-cache-path", moduleCache, "-I", directory]
+        for path in toolchain.importPaths { arguments += ["-I", path] }
+        let compile = try run(toolchain.frontend, arguments)
+        guard compile.status == 0 else {
+            return .failed(CompilerDiagnostic.parse(compile.output), output: compile.output)
+        }
+        let library = URL(fileURLWithPath: directory).appendingPathComponent("lib\(name).so").path
+        let link = try run(toolchain.linker, [
+            "-shared", "-o", library, toolchain.runtimeObject, base + ".o",
+            "-L", toolchain.runtimeDirectory, "-L", toolchain.libraryDirectory,
+            "-rpath", toolchain.runtimeDirectory, "-rpath", toolchain.libraryDirectory,
+            "-lswiftSwiftOnoneSupport", "-lswiftCore", "-lDDPM",
+        ])
+        guard link.status == 0 else {
+            return .failed([CompilerDiagnostic(file: name, line: 0, column: 0, severity: .error,
+                                               message: "linking failed: " + link.output)], output: link.output)
+        }
+        return .library(path: library, entryPoint: entryPoint)
+    }
+
+    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}
+
+extension CompilerDiagnostic {
+    /// The diagnostic as a user reads it: where, the compiler's words, the
+    /// code line and a caret under the column. `sources` maps cell names
+    /// (`Cell[3]`) to their text, so that a note about an earlier cell shows
+    /// that cell's line.
+    public func excerpt(sources: [String: String]) -> [String] {
+        let location = line > 0 ? "\(file), line \(line), column \(column)" : file
+        var lines = ["\(location): \(severity.rawValue): \(message)"]
+        if line > 0, let source = sources[file] {
+            let codeLines = source.split(separator: "\n", omittingEmptySubsequences: false)
+            if line <= codeLines.count {
+                let code = String(codeLines[line - 1])
+                // The column counts UTF-8 bytes; the caret goes under the character.
+                let prefix = String(decoding: code.utf8.prefix(max(column - 1, 0)), as: UTF8.self)
+                let indent = String(prefix.map { $0 == "\t" ? "\t" : " " })
+                lines.append("    " + code)
+                lines.append("    " + indent + "^")
+            }
+        }
+        return lines
+    }
+}

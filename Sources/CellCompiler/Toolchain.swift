@@ -1,0 +1,68 @@
+import Foundation
+
+/// Where the compiler, the linker, the Swift runtime and the DSL's modules
+/// are. Cells are compiled against the DSL as built (`.build/<config>`):
+/// its `Modules/` folder, libDDPM.so, and the C module maps its modules
+/// import internally, which a client of a non-resilient module must find.
+public struct Toolchain: Sendable {
+    /// `swift-frontend`: one invocation emits the object and the module
+    /// (the driver, given `-g`, fails with "multiple producers for output").
+    public var frontend: String
+    /// `ld.lld` from the Swift toolchain.
+    public var linker: String
+    /// The Swift runtime libraries (`…/lib/swift/linux`).
+    public var runtimeDirectory: String
+    /// `swiftrt.o`, which registers a library's Swift metadata with the runtime.
+    public var runtimeObject: String
+    /// Folders given to the compiler with `-I`.
+    public var importPaths: [String]
+    /// The folder of libDDPM.so.
+    public var libraryDirectory: String
+
+    public init(frontend: String, linker: String, runtimeDirectory: String, runtimeObject: String,
+                importPaths: [String], libraryDirectory: String) {
+        self.frontend = frontend
+        self.linker = linker
+        self.runtimeDirectory = runtimeDirectory
+        self.runtimeObject = runtimeObject
+        self.importPaths = importPaths
+        self.libraryDirectory = libraryDirectory
+    }
+
+    /// The toolchain of the `swiftc` found on PATH (or at `swiftc`), for a
+    /// DSL built into `libraryDirectory`.
+    public static func locate(swiftc: String? = nil, libraryDirectory: String, includePaths: [String]) throws -> Toolchain {
+        guard let compiler = swiftc ?? findOnPath("swiftc") else {
+            throw ToolchainError("swiftc is not on PATH; install the Swift toolchain or pass --swiftc <path>")
+        }
+        let binary = URL(fileURLWithPath: compiler).resolvingSymlinksInPath().deletingLastPathComponent()
+        let runtime = binary.deletingLastPathComponent().appendingPathComponent("lib/swift/linux")
+        var system = utsname()
+        uname(&system)
+        let machine = withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        let toolchain = Toolchain(
+            frontend: binary.appendingPathComponent("swift-frontend").path,
+            linker: binary.appendingPathComponent("ld.lld").path,
+            runtimeDirectory: runtime.path,
+            runtimeObject: runtime.appendingPathComponent("\(machine)/swiftrt.o").path,
+            importPaths: [URL(fileURLWithPath: libraryDirectory).appendingPathComponent("Modules").path] + includePaths,
+            libraryDirectory: libraryDirectory)
+        for (path, what) in [(toolchain.frontend, "swift-frontend"), (toolchain.linker, "ld.lld"),
+                             (toolchain.runtimeObject, "swiftrt.o"),
+                             (toolchain.libraryDirectory + "/libDDPM.so", "libDDPM.so (build it with `swift build -c release`)")]
+        where !FileManager.default.fileExists(atPath: path) {
+            throw ToolchainError("\(what) is missing at \(path)")
+        }
+        return toolchain
+    }
+
+    static func findOnPath(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
+
+public struct ToolchainError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

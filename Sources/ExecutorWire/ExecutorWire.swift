@@ -1,0 +1,133 @@
+import Foundation
+
+// The only vocabulary shared by the kernel, the executor and the notebook
+// runtime inside the DSL library. Three channels, all pipes:
+//
+// - commands, kernel → executor: one `ExecutorCommand` line each;
+// - status, executor → kernel: one `ExecutorStatus` line each (shorter than
+//   PIPE_BUF, so lines from the processes of a fork chain never interleave);
+// - display, cell → kernel: one JSON `DisplayEvent` per line; an
+//   `input_request` is answered by one JSON `InputReply` line on the input pipe.
+//
+// stdout and stderr of the executor are plain pipes forwarded as streams.
+
+/// Environment variables through which the executor tells the notebook
+/// runtime (in libDDPM.so) where its pipes are.
+public enum ExecutorEnvironment {
+    public static let displayFD = "DDPM_DISPLAY_FD"
+    public static let inputFD = "DDPM_INPUT_FD"
+}
+
+/// What the kernel asks the executor to do.
+public enum ExecutorCommand: Equatable, Sendable {
+    /// dlopen `library` and call `entryPoint` in a forked child; `cell` is
+    /// the compile number, echoed in the status lines.
+    case run(cell: Int, entryPoint: String, library: String)
+
+    public var line: String {
+        switch self {
+        case .run(let cell, let entryPoint, let library): return "run \(cell) \(entryPoint) \(library)\n"
+        }
+    }
+
+    public init?(line: String) {
+        let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "run", let cell = Int(parts[1]) else { return nil }
+        self = .run(cell: cell, entryPoint: String(parts[2]), library: String(parts[3]))
+    }
+}
+
+/// Why a cell's process ended without finishing the cell.
+public enum CellFailure: Equatable, Sendable {
+    /// The process exited (the cell called `exit`) with this code.
+    case exit(Int32)
+    /// The process died of this signal (a trap is SIGILL or SIGTRAP, an
+    /// uncaught thrown error traps too; SIGKILL after an interrupt).
+    case signal(Int32)
+    /// The cell's library could not be loaded.
+    case load(String)
+}
+
+/// What the executor tells the kernel.
+public enum ExecutorStatus: Equatable, Sendable {
+    /// The executor loaded the DSL and waits for commands.
+    case ready(pid: Int32)
+    /// A forked child (`pid`) runs the cell; interrupts go to it.
+    case started(cell: Int, pid: Int32)
+    /// The child finished the cell and now holds the state.
+    case succeeded(cell: Int)
+    /// The child died; its parent holds the state from before the cell.
+    case failed(cell: Int, CellFailure)
+
+    public var line: String {
+        switch self {
+        case .ready(let pid): return "ready \(pid)\n"
+        case .started(let cell, let pid): return "started \(cell) \(pid)\n"
+        case .succeeded(let cell): return "succeeded \(cell)\n"
+        case .failed(let cell, .exit(let code)): return "failed \(cell) exit \(code)\n"
+        case .failed(let cell, .signal(let signal)): return "failed \(cell) signal \(signal)\n"
+        case .failed(let cell, .load(let message)):
+            return "failed \(cell) load \(message.split(whereSeparator: \.isNewline).joined(separator: " "))\n"
+        }
+    }
+
+    public init?(line: String) {
+        let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+        switch (parts.first, parts.count) {
+        case ("ready", 2):
+            guard let pid = Int32(parts[1]) else { return nil }
+            self = .ready(pid: pid)
+        case ("started", 3):
+            guard let cell = Int(parts[1]), let pid = Int32(parts[2]) else { return nil }
+            self = .started(cell: cell, pid: pid)
+        case ("succeeded", 2):
+            guard let cell = Int(parts[1]) else { return nil }
+            self = .succeeded(cell: cell)
+        case ("failed", 4):
+            guard let cell = Int(parts[1]) else { return nil }
+            switch parts[2] {
+            case "exit": guard let code = Int32(parts[3]) else { return nil }; self = .failed(cell: cell, .exit(code))
+            case "signal": guard let sig = Int32(parts[3]) else { return nil }; self = .failed(cell: cell, .signal(sig))
+            case "load": self = .failed(cell: cell, .load(parts[3]))
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+}
+
+/// A rich output from a cell, as the notebook runtime writes it on the
+/// display pipe. `data` maps MIME types to text (binary formats in base64,
+/// as Jupyter's `display_data` carries them); `metadata` maps MIME types to
+/// their attributes (an image's `width` and `height`).
+public enum DisplayEvent: Codable, Equatable, Sendable {
+    case displayData(data: [String: String], metadata: [String: [String: Int]], displayID: String?)
+    case updateDisplayData(data: [String: String], metadata: [String: [String: Int]], displayID: String)
+    case executeResult(data: [String: String], metadata: [String: [String: Int]])
+    case clearOutput(wait: Bool)
+    case inputRequest(prompt: String, password: Bool)
+
+    /// One line of JSON, newline included.
+    public func encodedLine() -> Data {
+        var data = (try? JSONEncoder().encode(self)) ?? Data()
+        data.append(0x0A)
+        return data
+    }
+
+    public init(line: Data) throws {
+        self = try JSONDecoder().decode(DisplayEvent.self, from: line)
+    }
+}
+
+/// The kernel's answer to an `inputRequest`: the line the user typed, or
+/// nil when the frontend does not allow input.
+public struct InputReply: Codable, Equatable, Sendable {
+    public var value: String?
+    public init(value: String?) { self.value = value }
+
+    public func encodedLine() -> Data {
+        var data = (try? JSONEncoder().encode(self)) ?? Data("{}".utf8)
+        data.append(0x0A)
+        return data
+    }
+}

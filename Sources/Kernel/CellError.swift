@@ -1,0 +1,136 @@
+import CellCompiler
+import ExecutorWire
+import Foundation
+
+/// The one `error` output of a failed cell (messaging spec, "Execution
+/// errors"): a name, a value, and the traceback lines the frontend shows.
+struct CellError: Error {
+    var ename: String
+    var evalue: String
+    var traceback: [String]
+
+    static let rolledBack = "The cell was rolled back: every variable is as it was before the cell ran."
+
+    /// Errors found by the parser or the compiler, each with its code line and a caret.
+    static func compile(_ diagnostics: [CompilerDiagnostic], sources: [String: String], output: String) -> CellError {
+        let shown = diagnostics.filter { $0.severity != .warning }
+        let errors = shown.filter { $0.severity == .error }
+        let lines = shown.isEmpty ? output.split(separator: "\n").map(String.init) : shown.flatMap { diagnostic in
+            var excerpt = diagnostic.excerpt(sources: sources)
+            if diagnostic.severity == .error { excerpt[0] = highlight(excerpt[0]) }
+            return excerpt
+        }
+        let count = errors.count
+        let summary = errors.first?.message ?? "the compiler failed"
+        return CellError(ename: "CompileError",
+                         evalue: count > 1 ? "\(summary) (and \(count - 1) more)" : summary,
+                         traceback: lines + ["The cell did not run; nothing changed."])
+    }
+
+    /// A cell whose process ended before the cell did. `trapReports` are the
+    /// runtime's held-back stderr lines; `backtrace` the backtracer's report.
+    static func runtime(_ failure: CellFailure, trapReports: [String], backtrace: String?,
+                        sources: [String: String], interrupted: Bool) -> CellError {
+        let frames = backtrace.map(cellFrames) ?? []
+        var where_: [String] = []
+        for (index, frame) in frames.enumerated() {
+            let diagnostic = CompilerDiagnostic(file: frame.cell, line: frame.line, column: frame.column,
+                                                severity: .note, message: index == 0 ? "here" : "called from here")
+            var lines = diagnostic.excerpt(sources: sources)
+            lines[0] = "\(frame.cell), line \(frame.line), column \(frame.column)" + (index == 0 ? "" : " (called from)")
+            where_ += lines
+        }
+        var error: CellError
+        switch failure {
+        case .exit(let code):
+            error = CellError(ename: "exit", evalue: "the cell called exit(\(code))", traceback: [])
+        case .load(let message):
+            error = CellError(ename: "LoadError", evalue: message, traceback: [])
+        case .signal(let signal) where interrupted && signal == SIGKILL:
+            error = CellError(ename: "Interrupted",
+                              evalue: "the cell did not stop within 2 seconds of the interrupt, so it was stopped",
+                              traceback: [])
+        case .signal(let signal):
+            if let report = trapReports.first(where: { $0.contains("Fatal error: ") }) {
+                let message = String(report[report.range(of: "Fatal error: ")!.upperBound...])
+                let thrownPrefix = "Error raised at top level: "
+                if message.hasPrefix(thrownPrefix) {
+                    let thrown = String(message.dropFirst(thrownPrefix.count))
+                    error = CellError(ename: thrownTypeName(thrown), evalue: withoutCellModules(thrown), traceback: [])
+                } else {
+                    error = CellError(ename: "Fatal error", evalue: message, traceback: [])
+                }
+            } else if let crash = backtrace.flatMap(crashLine) {
+                error = CellError(ename: "Crash", evalue: crash, traceback: [])
+            } else {
+                error = CellError(ename: "Crash", evalue: "the cell's process died of signal \(signal) (\(signalName(signal)))",
+                                  traceback: [])
+            }
+        }
+        let headline = highlight("\(error.ename): \(error.evalue)")
+        error.traceback = [headline] + where_ + [rolledBack]
+        return error
+    }
+
+    /// Where the executor vanished altogether (killed from outside, out of memory).
+    static let executorLost = CellError(
+        ename: "ExecutorLost",
+        evalue: "the process holding the notebook's state was killed from outside (or ran out of memory)",
+        traceback: [highlight("ExecutorLost: the process holding the notebook's state was killed from outside (or ran out of memory)."),
+                    stateReset])
+
+    static let stateReset = "The notebook's state was reset: run the cells that define what you need again."
+
+    /// Frames of the backtrace that lie in cells, innermost first:
+    /// `… in libCell7.so at /tmp/…/Cell[3]:5:8`.
+    static func cellFrames(_ backtrace: String) -> [(cell: String, line: Int, column: Int)] {
+        var frames: [(cell: String, line: Int, column: Int)] = []
+        for line in backtrace.split(separator: "\n") {
+            guard let open = line.range(of: "Cell[", options: .backwards) else { continue }
+            let rest = line[open.lowerBound...]
+            let parts = rest.split(separator: ":")
+            guard parts.count >= 3, let lineNumber = Int(parts[1]),
+                  let column = Int(parts[2].prefix(while: \.isNumber)) else { continue }
+            frames.append((String(parts[0]), lineNumber, column))
+        }
+        return frames
+    }
+
+    /// `Program crashed: Bad pointer dereference at 0x…` from the backtracer's report.
+    static func crashLine(_ backtrace: String) -> String? {
+        guard let line = backtrace.split(separator: "\n").first(where: { $0.contains("Program crashed: ") }) else { return nil }
+        let message = line[line.range(of: "Program crashed: ")!.upperBound...]
+        return String(message.replacingOccurrences(of: " ***", with: ""))
+    }
+
+    /// `Cell3.ParseError(line: 2)` → `ParseError`; `Cell3.Oops.bad` → `Oops`.
+    static func thrownTypeName(_ reflected: String) -> String {
+        let plain = withoutCellModules(reflected)
+        if let paren = plain.firstIndex(of: "(") { return String(plain[..<paren]) }
+        let components = plain.split(separator: ".")
+        return components.count > 1 ? components.dropLast().joined(separator: ".") : plain
+    }
+
+    /// Drops `Cell12.` qualifications, which mean nothing to the user.
+    static func withoutCellModules(_ text: String) -> String {
+        text.replacingOccurrences(of: #"\bCell\d+\."#, with: "", options: .regularExpression)
+    }
+
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGSEGV: return "SIGSEGV: a bad memory access, or a stack overflow"
+        case SIGBUS: return "SIGBUS"
+        case SIGILL: return "SIGILL: a trap"
+        case SIGTRAP: return "SIGTRAP: a trap"
+        case SIGABRT: return "SIGABRT: abort()"
+        case SIGFPE: return "SIGFPE: an arithmetic error"
+        case SIGKILL: return "SIGKILL: killed from outside, or out of memory"
+        default: return "signal \(signal)"
+        }
+    }
+
+    /// Red and bold in the frontend (tracebacks may carry ANSI colours).
+    static func highlight(_ line: String) -> String {
+        return "\u{1B}[1;31m" + line + "\u{1B}[0m"
+    }
+}

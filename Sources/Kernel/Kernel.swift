@@ -1,0 +1,259 @@
+import CellCompiler
+import CKernelSupport
+import ExecutorWire
+import Foundation
+import JupyterProtocol
+import KernelTransport
+
+/// Everything a kernel needs to start.
+public struct KernelConfiguration: Sendable {
+    public var connection: ConnectionInfo
+    /// The `ddpm-executor` binary.
+    public var executor: String
+    /// Libraries the executor loads before any cell (the DSL).
+    public var preloadLibraries: [String]
+    public var toolchain: Toolchain
+    /// Clang's module cache, shared by kernels so that only the first compile fills it.
+    public var moduleCache: String
+    /// How long an interrupted cell may take to stop before it is killed and rolled back.
+    public var interruptGrace: TimeInterval = 2
+
+    public init(connection: ConnectionInfo, executor: String, preloadLibraries: [String], toolchain: Toolchain,
+                moduleCache: String) {
+        self.connection = connection
+        self.executor = executor
+        self.preloadLibraries = preloadLibraries
+        self.toolchain = toolchain
+        self.moduleCache = moduleCache
+    }
+}
+
+/// The kernel process (DESIGN.md, "Processes"): speaks the Jupyter protocol,
+/// compiles cells, and has the executor run them. It never runs user code.
+///
+/// One thread serves shell, control and stdin and the executor's pipes
+/// through one poll, so that an interrupt or a shutdown on control is read
+/// while a cell runs; the heartbeat echoes on its own thread.
+public final class Kernel {
+    let configuration: KernelConfiguration
+    let codec: WireCodec
+    let context = ZMQContext()
+    let shell: ZMQSocket, control: ZMQSocket, stdin: ZMQSocket, iopub: ZMQSocket
+    let heartbeat: Heartbeat
+    let kernelID = UUID().uuidString
+    let workDirectory: String
+    let builder: CellBuilder
+    let rewriter = CellRewriter()
+    let swiftVersion: String
+
+    var executor: ExecutorProcess
+    /// The module of the latest successful cell that declared something:
+    /// the next cell imports it, and through it every earlier one.
+    var lastModule: String?
+    var executionCount = 0
+    var compileCount = 0
+    var history = History()
+    /// Each cell's text by its name (`Cell[3]`), for excerpts in errors.
+    var sources: [String: String] = [:]
+    /// Processes of the executor's fork chain, reaped when they exit.
+    var executorPIDs = Set<pid_t>()
+    /// The executor died between cells; the next cell says so.
+    var stateWasLost = false
+    var isRunning = true
+    var stdoutBuffer = StreamBuffer(name: "stdout")
+    var stderrBuffer = StreamBuffer(name: "stderr", holdsTrapReports: true)
+    /// The request whose output the executor's pipes carry now.
+    var currentParent: Message?
+    var currentSilent = false
+    let warmUp = NSLock()
+
+    public init(configuration: KernelConfiguration) throws {
+        self.configuration = configuration
+        let connection = configuration.connection
+        codec = WireCodec(key: connection.key)
+        shell = try ZMQSocket(context, .router)
+        control = try ZMQSocket(context, .router)
+        stdin = try ZMQSocket(context, .router)
+        iopub = try ZMQSocket(context, .pub)
+        try shell.bind(connection.endpoint(connection.shellPort))
+        try control.bind(connection.endpoint(connection.controlPort))
+        try stdin.bind(connection.endpoint(connection.stdinPort))
+        try iopub.bind(connection.endpoint(connection.iopubPort))
+        heartbeat = try Heartbeat(context, endpoint: connection.endpoint(connection.hbPort))
+
+        workDirectory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ddpm-kernel-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: configuration.moduleCache, withIntermediateDirectories: true)
+        builder = CellBuilder(toolchain: configuration.toolchain, directory: workDirectory,
+                              moduleCache: configuration.moduleCache)
+        swiftVersion = Kernel.swiftVersion(frontend: configuration.toolchain.frontend)
+        let isSubreaper = ddpm_become_child_subreaper() == 0
+        executor = try Kernel.startExecutor(configuration, workDirectory: workDirectory)
+        executorPIDs.insert(executor.pid)
+        if !isSubreaper { log("cannot become the child subreaper; orphaned executors go to init") }
+        startWarmUp()
+    }
+
+    static func startExecutor(_ configuration: KernelConfiguration, workDirectory: String) throws -> ExecutorProcess {
+        try ExecutorProcess(
+            executable: configuration.executor, libraries: configuration.preloadLibraries,
+            environment: [
+                // A trap's report, with the cell's line, goes to a file the kernel reads.
+                "SWIFT_BACKTRACE": "enable=yes,color=no,interactive=no,registers=none,images=none,threads=crashed,"
+                    + "output-to=\(workDirectory)/backtrace.txt",
+            ])
+    }
+
+    /// Compiles an empty cell in the background, so that the module cache and
+    /// the page cache are warm when the user runs the first cell.
+    func startWarmUp() {
+        warmUp.lock()
+        let builder = self.builder, rewriter = self.rewriter, lock = warmUp
+        Thread.detachNewThread {
+            _ = try? builder.build(source: rewriter.rewrite("", cellName: "warm-up", imports: ["DDPM"]), module: "WarmUp")
+            lock.unlock()
+        }
+    }
+
+    // MARK: - The loop
+
+    /// Serves requests until a shutdown request.
+    public func run() throws {
+        signal(SIGINT, SIG_IGN)  // interrupts arrive as messages (kernel.json: interrupt_mode "message")
+        while isRunning {
+            let ready = try Poller.poll(sockets: [control, shell],
+                                        fds: [executor.statusFD, executor.stdoutFD, executor.stderrFD], milliseconds: 500)
+            reapExecutorProcesses()
+            if ready.sockets[0], let message = receive(control) {
+                handle(message, on: control)
+            } else if ready.sockets[1], let message = receive(shell) {
+                handle(message, on: shell)
+            }
+            if ready.fds.contains(true) { serviceIdleExecutor() }
+        }
+        executor.terminate(running: nil)
+        try? FileManager.default.removeItem(atPath: workDirectory)
+        shell.close(); control.close(); stdin.close(); iopub.close()
+        context.shutdown()
+    }
+
+    func receive(_ socket: ZMQSocket) -> Message? {
+        guard let frames = try? socket.receive() else { return nil }
+        do {
+            return try codec.decode(frames)
+        } catch {
+            log("dropped a message: \(error)")
+            return nil
+        }
+    }
+
+    func handle(_ message: Message, on socket: ZMQSocket) {
+        publish("status", ["execution_state": "busy"], parent: message)
+        defer { publish("status", ["execution_state": "idle"], parent: message) }
+        switch message.msgType {
+        case "kernel_info_request":
+            reply(message, on: socket, kernelInfo())
+        case "execute_request":
+            execute(message)
+        case "is_complete_request":
+            reply(message, on: socket, isComplete(message.content["code"]?.stringValue ?? ""))
+        case "complete_request":
+            let code = message.content["code"]?.stringValue ?? ""
+            let completion = Completion.complete(code: code, cursor: message.content["cursor_pos"]?.intValue ?? code.unicodeScalars.count,
+                                                 context: history.entries.map(\.input))
+            reply(message, on: socket, ["status": "ok", "matches": .array(completion.matches.map(JSONValue.string)),
+                                        "cursor_start": .int(completion.start), "cursor_end": .int(completion.end),
+                                        "metadata": [:]])
+        case "inspect_request":
+            reply(message, on: socket, ["status": "ok", "found": false, "data": [:], "metadata": [:]])
+        case "history_request":
+            reply(message, on: socket, ["status": "ok", "history": .array(history.reply(to: message.content))])
+        case "comm_info_request":
+            reply(message, on: socket, ["status": "ok", "comms": [:]])
+        case "interrupt_request":
+            reply(message, on: socket, ["status": "ok"])  // nothing runs between cells
+        case "shutdown_request":
+            let restart = message.content["restart"]?.boolValue ?? false
+            reply(message, on: socket, ["status": "ok", "restart": .bool(restart)])
+            isRunning = false
+        case "comm_open", "comm_msg", "comm_close":
+            break  // no comm targets: ignored, as the spec allows
+        default:
+            log("ignored a \(message.msgType)")
+        }
+    }
+
+    // MARK: - Messages
+
+    func reply(_ request: Message, on socket: ZMQSocket, _ content: JSONValue) {
+        let type = request.msgType.replacingOccurrences(of: "_request", with: "_reply")
+        send(request.child(type, content: content), on: socket)
+    }
+
+    func publish(_ type: String, _ content: JSONValue, parent: Message) {
+        var message = parent.child(type, content: content)
+        message.identities = [Data("kernel.\(kernelID).\(type)".utf8)]
+        send(message, on: iopub)
+    }
+
+    func send(_ message: Message, on socket: ZMQSocket) {
+        do {
+            try socket.send(codec.encode(message))
+        } catch {
+            log("cannot send a \(message.msgType): \(error)")
+        }
+    }
+
+    func log(_ text: String) {
+        FileHandle.standardError.write(Data("ddpm-kernel: \(text)\n".utf8))
+    }
+
+    func kernelInfo() -> JSONValue {
+        [
+            "status": "ok",
+            "protocol_version": .string(MessageHeader.protocolVersion),
+            "implementation": "ddpm-kernel",
+            "implementation_version": "0.1.0",
+            "language_info": [
+                "name": "swift",
+                "version": .string(swiftVersion),
+                "mimetype": "text/x-swift",
+                "file_extension": ".swift",
+                "pygments_lexer": "swift",
+                "codemirror_mode": "swift",
+                "nbconvert_exporter": "script",
+            ],
+            "banner": .string("Swift \(swiftVersion) with the DDPM library: tensors, layers, schedules and samplers "
+                + "are in scope. A failed cell is rolled back; earlier variables stay."),
+            "help_links": [
+                ["text": "The Swift Programming Language", "url": "https://docs.swift.org/swift-book/"],
+                ["text": "Denoising Diffusion Probabilistic Models (Ho et al. 2020)", "url": "https://arxiv.org/abs/2006.11239"],
+            ],
+            "debugger": false,
+        ]
+    }
+
+    func isComplete(_ code: String) -> JSONValue {
+        switch CompletenessStatus(of: code) {
+        case .complete: return ["status": "complete"]
+        case .invalid: return ["status": "invalid"]
+        case .incomplete(let indent): return ["status": "incomplete", "indent": .string(indent)]
+        }
+    }
+
+    static func swiftVersion(frontend: String) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: frontend)
+        process.arguments = ["--version"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return "unknown" }
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // "Swift version 6.3.1 (swift-6.3.1-RELEASE)"
+        guard let range = text.range(of: "Swift version ") else { return "unknown" }
+        return String(text[range.upperBound...].prefix(while: { !$0.isWhitespace }))
+    }
+}

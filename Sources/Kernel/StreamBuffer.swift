@@ -1,0 +1,80 @@
+import Foundation
+
+/// Output of the executor on one stream, batched into `stream` messages:
+/// text goes out once it has waited `interval` (so a loop printing a
+/// thousand lines sends a few messages, and a progress bar without a
+/// newline still shows), and at the end of the cell.
+///
+/// On stderr, the runtime's own report of a trap (`…: Fatal error: …`, the
+/// backtracer's banner) is held back: the kernel puts it into the cell's
+/// one `error` message instead.
+struct StreamBuffer {
+    let name: String
+    let interval: TimeInterval
+    let holdsTrapReports: Bool
+    private var bytes: [UInt8] = []
+    private var firstPending: Date?
+    /// Trap reports held back during the current cell.
+    private(set) var trapReports: [String] = []
+
+    init(name: String, interval: TimeInterval = 0.05, holdsTrapReports: Bool = false) {
+        self.name = name
+        self.interval = interval
+        self.holdsTrapReports = holdsTrapReports
+    }
+
+    mutating func append(_ data: Data) {
+        guard !data.isEmpty else { return }
+        bytes += data
+        if firstPending == nil { firstPending = Date() }
+    }
+
+    /// When the pending text is due, for the poll timeout.
+    var due: Date? { firstPending.map { $0.addingTimeInterval(interval) } }
+
+    /// The text to send now (all of it when `force`), or nil.
+    mutating func take(force: Bool, now: Date = Date()) -> String? {
+        guard let first = firstPending, force || now.timeIntervalSince(first) >= interval else { return nil }
+        // Keep an incomplete UTF-8 sequence at the end for the next read.
+        var end = bytes.count
+        if !force {
+            var back = 0
+            while back < min(3, end), bytes[end - 1 - back] & 0xC0 == 0x80 { back += 1 }
+            if back < end {
+                let lead = bytes[end - 1 - back]
+                let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+                if length > back + 1 { end -= back + 1 }
+            }
+        }
+        var text = String(decoding: bytes[0..<end], as: UTF8.self)
+        bytes.removeFirst(end)
+        firstPending = bytes.isEmpty ? nil : now
+        if holdsTrapReports { text = holdBackTrapReports(text) }
+        return text.isEmpty ? nil : text
+    }
+
+    /// The held trap reports, forgotten; called at the end of each cell.
+    mutating func takeTrapReports() -> [String] {
+        defer { trapReports = [] }
+        return trapReports
+    }
+
+    private mutating func holdBackTrapReports(_ text: String) -> String {
+        var kept: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if StreamBuffer.isTrapReport(line) {
+                trapReports.append(String(line))
+            } else {
+                kept.append(line)
+            }
+        }
+        return kept.joined(separator: "\n")
+    }
+
+    /// The Swift runtime's `<file>:<line>: Fatal error: <message>` and the
+    /// backtracer's `*** Signal 4: Backtracing … ***` lines.
+    static func isTrapReport(_ line: Substring) -> Bool {
+        line.contains("Fatal error: ") || (line.hasPrefix("*** ") && line.contains("Backtracing"))
+            || line.hasPrefix("💣 Program crashed")
+    }
+}

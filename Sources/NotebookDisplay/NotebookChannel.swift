@@ -1,0 +1,78 @@
+import ExecutorWire
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+internal import CKernels
+
+/// The pipes from a running cell to the kernel, as the executor set them up
+/// (ExecutorWire). Outside the kernel (a test, a script) there is no
+/// channel, and displays print their text to stdout instead.
+public final class NotebookChannel: @unchecked Sendable {
+    let displayFD: Int32
+    let inputFD: Int32
+
+    public init(displayFD: Int32, inputFD: Int32) {
+        self.displayFD = displayFD
+        self.inputFD = inputFD
+    }
+
+    /// The channel of this process, when the executor started it.
+    public nonisolated(unsafe) static var current: NotebookChannel? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard let display = environment[ExecutorEnvironment.displayFD].flatMap(Int32.init),
+              let input = environment[ExecutorEnvironment.inputFD].flatMap(Int32.init)
+        else { return nil }
+        return NotebookChannel(displayFD: display, inputFD: input)
+    }()
+
+    /// Sends one event; the whole line is written even if the pipe is full.
+    public func send(_ event: DisplayEvent) {
+        let line = event.encodedLine()
+        line.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(displayFD, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return  // the kernel is gone; nothing to show to
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// Asks the frontend for a line of input and waits for it; nil when the
+    /// frontend does not allow input.
+    public func requestInput(prompt: String, password: Bool) -> String? {
+        send(.inputRequest(prompt: prompt, password: password))
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            let count = read(inputFD, &byte, 1)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return nil }
+            if byte == 0x0A { break }
+            line.append(byte)
+        }
+        return (try? JSONDecoder().decode(InputReply.self, from: Data(line)))?.value
+    }
+}
+
+/// Called once by the executor after it loads libDDPM.so: stdout becomes
+/// unbuffered (so that text without a newline, such as a progress bar,
+/// reaches the kernel at once, and nothing is printed twice after a fork),
+/// and SIGINT only sets the interrupt flag.
+@_cdecl("ddpm_notebook_start")
+public func notebookStart() {
+    setvbuf(stdout, nil, _IONBF, 0)
+    setvbuf(stderr, nil, _IONBF, 0)
+    ddpm_install_interrupt_handler()
+    _ = NotebookChannel.current
+}
+
+/// Called by the executor before each cell.
+@_cdecl("ddpm_notebook_cell_begin")
+public func notebookCellBegin() {
+    ddpm_clear_interrupt()
+}

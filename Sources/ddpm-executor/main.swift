@@ -1,0 +1,139 @@
+// The executor: the process that holds a notebook's state and runs its
+// cells (DESIGN.md, "Processes"). The kernel starts it with its pipes on
+// fixed descriptors (`ExecutorProcess` in the Kernel target):
+//   0 /dev/null, 1 stdout, 2 stderr, 3 commands (read), 4 status (write),
+//   and the display and input pipes named by DDPM_DISPLAY_FD/DDPM_INPUT_FD;
+// its arguments are the shared libraries to load first (the DSL).
+//
+// Rollback by fork: for each cell the state holder forks; the child loads
+// the cell's library and calls its entry point. When the cell finishes, the
+// child tells its parent, which exits, and the child holds the state. When
+// the child dies instead (a trap, `exit`, SIGKILL after an interrupt), the
+// parent reports it and goes on holding the state from before the cell.
+//
+// No threads are started here, so that fork copies the whole process.
+import ExecutorWire
+import Glibc
+
+let commandFD: Int32 = 3
+let statusFD: Int32 = 4
+
+func writeAll(_ fd: Int32, _ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        if written < 0 {
+            if errno == EINTR { continue }
+            return
+        }
+        offset += written
+    }
+}
+
+func report(_ status: ExecutorStatus) { writeAll(statusFD, status.line) }
+
+/// One command line, read a byte at a time: every process of the fork chain
+/// shares the pipe, so none may read ahead of its own line.
+func readCommand() -> String? {
+    var line: [UInt8] = []
+    var byte: UInt8 = 0
+    while true {
+        let count = read(commandFD, &byte, 1)
+        if count < 0 && errno == EINTR { continue }
+        if count <= 0 { return nil }
+        if byte == 0x0A { return String(decoding: line, as: UTF8.self) }
+        line.append(byte)
+    }
+}
+
+/// Calls a `void f(void)` exported by a loaded library.
+func callVoidFunction(_ name: String) {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return }  // RTLD_DEFAULT
+    unsafeBitCast(symbol, to: (@convention(c) () -> Void).self)()
+}
+
+/// Runs one cell in a forked child and returns in whichever process holds
+/// the state afterwards.
+func run(cell: Int, entryPoint: String, library: String) {
+    var privatePipe: [Int32] = [0, 0]
+    guard pipe(&privatePipe) == 0 else {
+        report(.failed(cell: cell, .load("pipe: \(String(cString: strerror(errno)))")))
+        return
+    }
+    let pid = fork()
+    if pid < 0 {
+        report(.failed(cell: cell, .load("fork: \(String(cString: strerror(errno)))")))
+        return
+    }
+    if pid == 0 {
+        close(privatePipe[0])
+        report(.started(cell: cell, pid: getpid()))
+        callVoidFunction("ddpm_notebook_cell_begin")
+        guard let handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL),
+              let entry = dlsym(handle, entryPoint)
+        else {
+            writeAll(privatePipe[1], "L" + String(cString: dlerror()))
+            _exit(1)
+        }
+        typealias Main = @convention(c) (Int32, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
+        _ = unsafeBitCast(entry, to: Main.self)(0, nil)
+        fflush(stdout)
+        fflush(stderr)
+        writeAll(privatePipe[1], "S")  // before the status line: see ExecutorStatus.succeeded
+        close(privatePipe[1])
+        report(.succeeded(cell: cell))
+        return
+    }
+    close(privatePipe[1])
+    defer { close(privatePipe[0]) }
+    // Wait for the child's word, and give up (killing it) if the kernel goes away.
+    var fds = [pollfd(fd: privatePipe[0], events: Int16(POLLIN), revents: 0),
+               pollfd(fd: commandFD, events: 0, revents: 0)]
+    while true {
+        let ready = poll(&fds, 2, -1)
+        if ready < 0 && errno == EINTR { continue }
+        if fds[1].revents & Int16(POLLHUP | POLLERR) != 0 {
+            kill(pid, SIGKILL)
+            _exit(0)
+        }
+        if fds[0].revents != 0 { break }
+    }
+    var message: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = read(privatePipe[0], &buffer, buffer.count)
+        if count < 0 && errno == EINTR { continue }
+        if count <= 0 { break }
+        message += buffer[0..<count]
+        if message.first == UInt8(ascii: "S") { _exit(0) }  // the child holds the state now
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    if message.first == UInt8(ascii: "L") {
+        report(.failed(cell: cell, .load(String(decoding: message.dropFirst(), as: UTF8.self))))
+    } else if status & 0x7f == 0 {
+        report(.failed(cell: cell, .exit((status >> 8) & 0xff)))  // WIFEXITED, WEXITSTATUS
+    } else {
+        report(.failed(cell: cell, .signal(status & 0x7f)))  // WTERMSIG
+    }
+}
+
+for library in CommandLine.arguments.dropFirst() {
+    if dlopen(library, RTLD_NOW | RTLD_GLOBAL) == nil {
+        writeAll(2, "ddpm-executor: cannot load \(library): \(String(cString: dlerror()))\n")
+        exit(70)
+    }
+}
+callVoidFunction("ddpm_notebook_start")
+report(.ready(pid: getpid()))
+while let line = readCommand() {
+    guard let command = ExecutorCommand(line: line) else {
+        writeAll(2, "ddpm-executor: ignoring an unknown command: \(line)\n")
+        continue
+    }
+    switch command {
+    case .run(let cell, let entryPoint, let library): run(cell: cell, entryPoint: entryPoint, library: library)
+    }
+}
+_exit(0)

@@ -1,0 +1,125 @@
+import CellCompiler
+import ExecutorWire
+import JupyterProtocol
+import XCTest
+
+@testable import Kernel
+
+final class StreamBufferTests: XCTestCase {
+    func testTextWaitsForTheIntervalUnlessForced() {
+        var buffer = StreamBuffer(name: "stdout", interval: 0.05)
+        let start = Date()
+        buffer.append(Data("progress 10%".utf8))
+        XCTAssertNil(buffer.take(force: false, now: start))
+        XCTAssertEqual(buffer.take(force: false, now: start.addingTimeInterval(0.06)), "progress 10%")
+        buffer.append(Data("done\n".utf8))
+        XCTAssertEqual(buffer.take(force: true), "done\n")
+        XCTAssertNil(buffer.due)
+    }
+
+    func testAnIncompleteUTF8SequenceWaitsForItsLastBytes() {
+        var buffer = StreamBuffer(name: "stdout", interval: 0)
+        let bytes = Array("ᾱ=1".utf8)  // ᾱ is three bytes
+        buffer.append(Data(bytes[0..<2]))
+        XCTAssertNil(buffer.take(force: false))
+        buffer.append(Data(bytes[2...]))
+        XCTAssertEqual(buffer.take(force: false), "ᾱ=1")
+    }
+
+    func testTrapReportsAreHeldBackFromStderr() {
+        var buffer = StreamBuffer(name: "stderr", interval: 0, holdsTrapReports: true)
+        buffer.append(Data("warning: slow\nSwift/ContiguousArrayBuffer.swift:692: Fatal error: Index out of range\n".utf8))
+        buffer.append(Data("\n*** Signal 4: Backtracing from 0x7f... done ***\n".utf8))
+        XCTAssertEqual(buffer.take(force: true), "warning: slow\n\n")
+        XCTAssertEqual(buffer.takeTrapReports().count, 2)
+        XCTAssertEqual(buffer.takeTrapReports(), [])
+    }
+}
+
+final class CellErrorTests: XCTestCase {
+    /// A backtrace as the Swift 6.3 backtracer writes it (output-to=file), cut down.
+    let backtrace = """
+        *** Program crashed: Illegal instruction at 0x00007fb82296df7f ***
+        Thread 0 crashed:
+          0      0x00007fb82296df7f closure #1 in _assertionFailure(_:_:file:line:flags:) + 623 in libswiftCore.so
+          2 [ra] 0x00007fb822f9df65 specialized Array.subscript.getter + 84 in libswiftSwiftOnoneSupport.so
+          3 [ra] 0x00007fb822f2022f f() + 334 in libCell2.so at /tmp/ddpm-kernel-1/Cell[2]:5:8
+          4 [ra] 0x00007fb822f2022f cell3_main + 20 in libCell3.so at /tmp/ddpm-kernel-1/Cell[3]:1:1
+        """
+
+    func testATrapNamesTheRuntimeMessageAndTheCellLines() {
+        let error = CellError.runtime(
+            .signal(SIGILL), trapReports: ["Swift/ContiguousArrayBuffer.swift:692: Fatal error: Index out of range"],
+            backtrace: backtrace, sources: ["Cell[2]": "func f() {\n\n\n\n    print(a[5])\n}", "Cell[3]": "f()"],
+            interrupted: false)
+        XCTAssertEqual(error.ename, "Fatal error")
+        XCTAssertEqual(error.evalue, "Index out of range")
+        XCTAssertEqual(Array(error.traceback.dropFirst()), [
+            "Cell[2], line 5, column 8", "        print(a[5])", "           ^",
+            "Cell[3], line 1, column 1 (called from)", "    f()", "    ^",
+            CellError.rolledBack,
+        ])
+    }
+
+    func testAThrownErrorReportsItsTypeAndDescription() {
+        let error = CellError.runtime(
+            .signal(SIGILL), trapReports: ["Swift/ErrorType.swift:253: Fatal error: Error raised at top level: Cell7.ParseError(line: 2)"],
+            backtrace: nil, sources: [:], interrupted: false)
+        XCTAssertEqual(error.ename, "ParseError")
+        XCTAssertEqual(error.evalue, "ParseError(line: 2)")
+        XCTAssertEqual(CellError.thrownTypeName("Cell3.Oops.bad"), "Oops")
+    }
+
+    func testACrashWithoutAMessageUsesTheBacktracerOrTheSignal() {
+        XCTAssertEqual(CellError.runtime(.signal(SIGSEGV), trapReports: [],
+                                         backtrace: "*** Program crashed: Stack overflow at 0x1 ***", sources: [:],
+                                         interrupted: false).evalue, "Stack overflow at 0x1")
+        XCTAssertTrue(CellError.runtime(.signal(SIGSEGV), trapReports: [], backtrace: nil, sources: [:], interrupted: false)
+                        .evalue.contains("stack overflow"))
+        XCTAssertEqual(CellError.runtime(.signal(SIGKILL), trapReports: [], backtrace: nil, sources: [:], interrupted: true).ename,
+                       "Interrupted")
+        XCTAssertEqual(CellError.runtime(.exit(3), trapReports: [], backtrace: nil, sources: [:], interrupted: false).evalue,
+                       "the cell called exit(3)")
+    }
+
+    func testCompileErrorsShowTheLineAndACaret() {
+        let diagnostics = CompilerDiagnostic.parse("""
+            Cell[4]:2:14: error: cannot find 'y' in scope
+            1 | let x = 1
+            Cell[4]:1:5: warning: initialization of immutable value 'x' was never used
+            """)
+        XCTAssertEqual(diagnostics.count, 2)
+        let error = CellError.compile(diagnostics, sources: ["Cell[4]": "let x = 1\nlet z: Int = y + 1"], output: "")
+        XCTAssertEqual(error.ename, "CompileError")
+        XCTAssertEqual(error.evalue, "cannot find 'y' in scope")
+        XCTAssertEqual(error.traceback.count, 4)  // the warning is left out
+        XCTAssertTrue(error.traceback[0].contains("Cell[4], line 2, column 14: error: cannot find 'y' in scope"))
+        XCTAssertEqual(error.traceback[1], "    let z: Int = y + 1")
+        XCTAssertEqual(error.traceback[2], "                 ^")
+    }
+}
+
+final class HistoryAndCompletionTests: XCTestCase {
+    func testTailRangeAndSearch() {
+        var history = History()
+        for (line, input) in ["6 * 7", "let a = 1", "6 * 7", "a"].enumerated() { history.append(line: line + 1, input: input) }
+        history.setOutput(line: 1, "42")
+        XCTAssertEqual(history.reply(to: ["hist_access_type": "tail", "n": 2]), [[1, 3, "6 * 7"], [1, 4, "a"]])
+        XCTAssertEqual(history.reply(to: ["hist_access_type": "range", "session": 0, "start": 2, "stop": 3]),
+                       [[1, 2, "let a = 1"]])
+        XCTAssertEqual(history.reply(to: ["hist_access_type": "search", "pattern": "6 *"]).count, 2)
+        XCTAssertEqual(history.reply(to: ["hist_access_type": "search", "pattern": "6 *", "unique": true]),
+                       [[1, 3, "6 * 7"]])
+        XCTAssertEqual(history.reply(to: ["hist_access_type": "tail", "n": 1, "output": true]), [[1, 4, ["a", nil]]])
+        XCTAssertEqual(history.reply(to: ["hist_access_type": "range", "start": 1, "stop": 2, "output": true]),
+                       [[1, 1, ["6 * 7", "42"]]])
+    }
+
+    func testCompletionCountsCodePoints() {
+        let code = "let ᾱBar = 1\nᾱB"
+        let completion = Completion.complete(code: code, cursor: code.unicodeScalars.count, context: [])
+        XCTAssertEqual(completion.matches, ["ᾱBar"])
+        XCTAssertEqual(completion.start, code.unicodeScalars.count - 2)
+        XCTAssertEqual(Completion.complete(code: "whi", cursor: 3, context: ["let whistle = 1"]).matches, ["while", "whistle"])
+    }
+}

@@ -1,0 +1,201 @@
+"""Scenarios through a real client (jupyter_client): what a notebook user
+does, and what must never lose their work (issue 3)."""
+
+import time
+
+import zmq
+from jupyter_client.session import Session as WireSession
+
+from conftest import Session
+
+
+def test_later_cells_redefine_variables_functions_types_and_extensions(kernel):
+    assert kernel.run("var betas = [0.1, 0.2]\nfunc scale(_ x: Double) -> Double { x * 2 }").status == "ok"
+    assert kernel.run("betas.count").result == "2"
+    assert kernel.run("let betas = [0.5]").status == "ok"  # a let shadows the earlier var
+    assert kernel.run("betas").result == "[0.5]"
+    assert kernel.run("scale(3)").result == "6.0"
+    assert kernel.run("func scale(_ x: Double) -> Double { x * 10 }").status == "ok"
+    assert kernel.run("scale(3)").result == "30.0"
+
+    assert kernel.run("struct Point { var x: Int }").status == "ok"
+    assert kernel.run("Point(x: 1).x").result == "1"
+    assert kernel.run("struct Point { var x: Int; var y: Int }").status == "ok"
+    assert kernel.run("Point(x: 1, y: 2).y").result == "2"
+
+    assert kernel.run("extension Int { var doubled: Int { self * 2 } }").status == "ok"
+    assert kernel.run("21.doubled").result == "42"
+    assert kernel.run("extension Int { var doubled: Int { self * 200 } }").status == "ok"
+    assert kernel.run("21.doubled").result == "4200"
+
+    # Re-running the same cell works.
+    for _ in range(2):
+        assert kernel.run("var counter = 0").status == "ok"
+    assert kernel.run("counter += 1\ncounter").result == "1"
+
+
+def test_the_dsl_is_in_scope_and_values_show_themselves(kernel):
+    result = kernel.run("manualSeed(0)\nlet x = randn([2, 3])\nx.shape")
+    assert result.status == "ok", result.errors
+    assert result.result == "[2, 3]"
+    assert kernel.run('"quoted"').result == '"quoted"'
+    assert kernel.run("print(1)").result is None  # Void shows nothing
+    handle = kernel.run('let h = display(html: "<i>1</i>")\nh.update(html: "<i>2</i>")')
+    updates = handle.of_type("update_display_data")
+    assert len(updates) == 1
+    assert updates[0]["content"]["transient"]["display_id"] == handle.of_type("display_data")[0]["content"]["transient"]["display_id"]
+
+
+def test_compile_error_points_at_the_line_and_keeps_state(kernel):
+    assert kernel.run("let kept = 41").status == "ok"
+    result = kernel.run("let a = 1\nlet b: Int = undefinedName + 1")
+    assert result.status == "error"
+    assert len(result.errors) == 1
+    traceback = "\n".join(result.errors[0]["traceback"])
+    assert "line 2, column 14" in traceback, traceback
+    assert "cannot find 'undefinedName' in scope" in traceback
+    assert "let b: Int = undefinedName + 1" in traceback
+    assert result.stream("stderr") == ""  # diagnostics only in the error
+    assert kernel.run("kept + 1").result == "42"
+
+
+def test_rollback_after_trap_throw_and_exit(kernel):
+    assert kernel.run("var state = [1, 2, 3]").status == "ok"
+
+    trap = kernel.run('state.append(4)\nprint("before the trap")\nlet i = state[10]')
+    assert trap.status == "error"
+    assert trap.reply["ename"] == "Fatal error"
+    assert trap.reply["evalue"] == "Index out of range"
+    assert "before the trap" in trap.stream("stdout")  # printed output is not lost
+    traceback = "\n".join(trap.errors[0]["traceback"])
+    assert "line 3" in traceback and "state[10]" in traceback, traceback
+    assert kernel.run("state").result == "[1, 2, 3]"
+
+    kernel.run("enum Oops: Error { case bad }")
+    thrown = kernel.run("state.append(5)\nthrow Oops.bad")
+    assert thrown.status == "error"
+    assert thrown.reply["ename"] == "Oops"
+    assert "bad" in thrown.reply["evalue"]
+    assert kernel.run("state").result == "[1, 2, 3]"
+
+    exited = kernel.run("import Glibc\nstate.append(6)\nexit(1)")
+    assert exited.status == "error"
+    assert "exit(1)" in exited.reply["evalue"]
+    assert kernel.run("state").result == "[1, 2, 3]"
+
+    unwrap = kernel.run("let missing: Int? = nil\nmissing! + 1")
+    assert unwrap.status == "error"
+    assert "nil" in unwrap.reply["evalue"]
+
+    fatal = kernel.run('fatalError("stop here")')
+    assert fatal.reply["evalue"] == "stop here"
+
+    overflow = kernel.run("func down(_ n: Int) -> Int { down(n + 1) + 1 }\ndown(0)")
+    assert overflow.status == "error"
+    assert kernel.run("state.count").result == "3"
+
+
+def test_interrupt_of_a_busy_loop_rolls_back(kernel):
+    kernel.run("var survived = 7")
+    msg_id = kernel.kc.execute("survived = 0\nwhile true {}")
+    time.sleep(2.0)  # compiled and running
+    kernel.km.interrupt_kernel()
+    reply = kernel.kc.get_shell_msg(timeout=30)
+    while reply["parent_header"]["msg_id"] != msg_id:
+        reply = kernel.kc.get_shell_msg(timeout=30)
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "Interrupted"
+    assert kernel.run("survived").result == "7"
+
+
+def test_interrupt_lets_a_cooperative_loop_keep_its_progress(kernel):
+    msg_id = kernel.kc.execute("var steps = 0\nwhile !Interrupt.isRequested { steps += 1 }")
+    time.sleep(2.0)
+    kernel.km.interrupt_kernel()
+    reply = kernel.kc.get_shell_msg(timeout=30)
+    while reply["parent_header"]["msg_id"] != msg_id:
+        reply = kernel.kc.get_shell_msg(timeout=30)
+    assert reply["content"]["status"] == "ok"
+    assert int(kernel.run("steps").result) > 0
+
+
+def test_stdin(kernel):
+    answered = kernel.run('let name = readLine(prompt: "Your name? ")\nname ?? "none"',
+                          allow_stdin=True, stdin_answer="Ada")
+    assert answered.result == '"Ada"'
+    refused = kernel.run('readLine() ?? "no input"', allow_stdin=False)
+    assert refused.result == '"no input"'
+
+
+def test_output_streams_live_including_text_without_newline(kernel):
+    code = 'import Glibc\nprint("step 1", terminator: "")\nusleep(700_000)\nprint(" step 2")'
+    msg_id = kernel.kc.execute(code)
+    first_text_at = None
+    start = time.time()
+    while True:
+        msg = kernel.kc.get_iopub_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream" and first_text_at is None:
+            first_text_at = time.time() - start
+            assert msg["content"]["text"] == "step 1"
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    total = time.time() - start
+    assert first_text_at is not None and first_text_at < total - 0.5, (first_text_at, total)
+
+
+def test_a_message_with_a_wrong_signature_is_ignored(kernel):
+    info = kernel.km.get_connection_info()
+    forged = WireSession(key=b"not the key", signature_scheme="hmac-sha256")
+    context = zmq.Context()
+    socket = context.socket(zmq.DEALER)
+    socket.connect(f"tcp://{info['ip']}:{info['shell_port']}")
+    forged.send(socket, "execute_request", {"code": "let forged = 1", "silent": False, "store_history": True,
+                                             "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+    assert socket.poll(2000) == 0  # no reply
+    socket.close()
+    context.term()
+    assert kernel.run("forged").status == "error"  # it never ran
+    assert kernel.run("1 + 1").result == "2"  # and the kernel is fine
+
+
+def test_stop_on_error_aborts_queued_cells(kernel):
+    first = kernel.kc.execute("let failing: Int = nil")
+    second = kernel.kc.execute("let neverRuns = 1")
+    replies = {}
+    while len(replies) < 2:
+        reply = kernel.kc.get_shell_msg(timeout=60)
+        replies[reply["parent_header"]["msg_id"]] = reply["content"]["status"]
+    assert replies[first] == "error"
+    assert replies[second] == "aborted"
+
+
+def test_executor_killed_from_outside_resets_state_and_says_so():
+    session = Session()
+    try:
+        assert session.run("let before = 1").status == "ok"
+        pid = int(session.run("import Glibc\ngetpid()").result)  # the state holder now
+        import os
+        import signal
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        after = session.run("let after = 2")
+        assert after.status == "ok"
+        assert "state was reset" in after.stream("stderr")
+        assert session.run("after").result == "2"
+    finally:
+        session.close()
+
+
+def test_two_hundred_cells_in_one_session():
+    session = Session()
+    try:
+        for i in range(200):
+            code = f"let v{i % 50} = {i}" if i % 3 else f"var total{i} = {i}\ntotal{i} += 1"
+            result = session.run(code)
+            assert result.status == "ok", (i, result.errors)
+        assert session.run("v0 + v49").result == str(150 + 199)
+        assert session.run("total198").result == "199"
+    finally:
+        session.close()
