@@ -39,6 +39,27 @@ public struct CellRewriter {
         /// Whether the cell declares something (a variable, function, type,
         /// extension or import), so that later cells must import its module.
         public let declaresSymbols: Bool
+        /// Text inserted on each line of the cell: (column before which it
+        /// went, in the user's text; its length), in UTF-8 columns.
+        public let insertions: [Int: [(column: Int, length: Int)]]
+
+        /// The user's column of a column the compiler reports in the
+        /// rewritten cell (a column inside inserted text maps to where the
+        /// insertion went).
+        public func originalColumn(line: Int, column: Int) -> Int {
+            var shift = 0
+            for insertion in (insertions[line] ?? []).sorted(by: { $0.column < $1.column }) {
+                let start = insertion.column + shift
+                if column >= start + insertion.length {
+                    shift += insertion.length
+                } else if column >= start {
+                    return insertion.column
+                } else {
+                    break
+                }
+            }
+            return column - shift
+        }
     }
 
     /// Parse errors, empty when the cell parses.
@@ -120,7 +141,13 @@ public struct CellRewriter {
         let prologue = imports.map { "@_exported import \($0)\n" }.joined()
         let rewritten = prologue + "#sourceLocation(file: \"\(cellName)\", line: 1)\n"
             + String(decoding: bytes, as: UTF8.self) + "\n#sourceLocation()\n"
-        return Result(diagnostics: diagnostics, source: rewritten, declaresSymbols: declaresSymbols)
+        var insertions: [Int: [(column: Int, length: Int)]] = [:]
+        for edit in edits {
+            let location = converter.location(for: AbsolutePosition(utf8Offset: edit.offset))
+            insertions[location.line, default: []].append((location.column, edit.text.utf8.count))
+        }
+        return Result(diagnostics: diagnostics, source: rewritten, declaresSymbols: declaresSymbols,
+                      insertions: insertions)
     }
 
     /// The memberwise initialiser Swift would synthesise for a struct, made

@@ -5,6 +5,9 @@ import Foundation
 /// The one `error` output of a failed cell (messaging spec, "Execution
 /// errors"): a name, a value, and the traceback lines the frontend shows.
 struct CellError: Error {
+    /// (cell name, line, column in the compiled text) → the user's column.
+    typealias ColumnMap = (String, Int, Int) -> Int
+
     var ename: String
     var evalue: String
     var traceback: [String]
@@ -12,8 +15,15 @@ struct CellError: Error {
     static let rolledBack = "The cell was rolled back: every variable is as it was before the cell ran."
 
     /// Errors found by the parser or the compiler, each with its code line and a caret.
-    static func compile(_ diagnostics: [CompilerDiagnostic], sources: [String: String], output: String) -> CellError {
-        let shown = diagnostics.filter { $0.severity != .warning }
+    /// `columns` maps a column of the rewritten cell to the user's (see
+    /// `CellRewriter.Result.originalColumn`).
+    static func compile(_ diagnostics: [CompilerDiagnostic], sources: [String: String], output: String,
+                        columns: ColumnMap = { $2 }) -> CellError {
+        let shown = diagnostics.filter { $0.severity != .warning }.map { diagnostic in
+            var mapped = diagnostic
+            mapped.column = columns(diagnostic.file, diagnostic.line, diagnostic.column)
+            return mapped
+        }
         let errors = shown.filter { $0.severity == .error }
         let lines = shown.isEmpty ? output.split(separator: "\n").map(String.init) : shown.flatMap { diagnostic in
             var excerpt = diagnostic.excerpt(sources: sources)
@@ -30,8 +40,10 @@ struct CellError: Error {
     /// A cell whose process ended before the cell did. `trapReports` are the
     /// runtime's held-back stderr lines; `backtrace` the backtracer's report.
     static func runtime(_ failure: CellFailure, trapReports: [String], backtrace: String?,
-                        sources: [String: String], interrupted: Bool) -> CellError {
-        let frames = backtrace.map(cellFrames) ?? []
+                        sources: [String: String], interrupted: Bool, columns: ColumnMap = { $2 }) -> CellError {
+        let frames = (backtrace.map(cellFrames) ?? []).map { frame in
+            (cell: frame.cell, line: frame.line, column: columns(frame.cell, frame.line, frame.column))
+        }
         var where_: [String] = []
         for (index, frame) in frames.enumerated() {
             let diagnostic = CompilerDiagnostic(file: frame.cell, line: frame.line, column: frame.column,

@@ -37,10 +37,12 @@ extension Kernel {
                 publish("error", ["ename": .string(failure.ename), "evalue": .string(failure.evalue),
                                   "traceback": .array(failure.traceback.map(JSONValue.string))], parent: request)
             }
+            // The requests already waiting were sent before the user could see this error.
+            let queued = stopOnError ? waitingShellRequests() : []
             reply(request, on: shell, ["status": "error", "execution_count": .int(executionCount),
                                        "ename": .string(failure.ename), "evalue": .string(failure.evalue),
                                        "traceback": .array(failure.traceback.map(JSONValue.string))])
-            if stopOnError { abortQueuedExecutions() }
+            abort(queued)
         } else {
             reply(request, on: shell, ["status": "ok", "execution_count": .int(executionCount),
                                        "payload": [], "user_expressions": [:]])
@@ -54,6 +56,7 @@ extension Kernel {
         compileCount += 1
         let module = "Cell\(compileCount)"
         let prepared = rewriter.prepare(code, cellName: cellName, imports: ["DDPM"] + (lastModule.map { [$0] } ?? []))
+        rewrites[cellName] = prepared
         if !prepared.diagnostics.isEmpty {
             let diagnostics = prepared.diagnostics.map {
                 CompilerDiagnostic(file: cellName, line: $0.line, column: $0.column, severity: .error, message: $0.message)
@@ -71,7 +74,7 @@ extension Kernel {
         }
         switch outcome {
         case .failed(let diagnostics, let output):
-            return .compile(diagnostics, sources: sources, output: output)
+            return .compile(diagnostics, sources: sources, output: output, columns: userColumn)
         case .library(let path, let entryPoint):
             let failure = runInExecutor(cell: compileCount, library: path, entryPoint: entryPoint,
                                         request: request, allowStdin: allowStdin)
@@ -162,7 +165,7 @@ extension Kernel {
         case .failed(_, let failure)?:
             let backtrace = try? String(contentsOfFile: backtraceFile, encoding: .utf8)
             return .runtime(failure, trapReports: trapReports, backtrace: backtrace, sources: sources,
-                            interrupted: interruptDeadline != nil)
+                            interrupted: interruptDeadline != nil, columns: userColumn)
         default:
             // A cell that wrote "Fatal error: " itself and went on: its text was the user's.
             if !trapReports.isEmpty, !currentSilent {
@@ -171,6 +174,11 @@ extension Kernel {
             }
             return nil
         }
+    }
+
+    /// The user's column for a column of a compiled cell.
+    func userColumn(cell: String, line: Int, column: Int) -> Int {
+        rewrites[cell]?.originalColumn(line: line, column: column) ?? column
     }
 
     func readStreams() {
@@ -234,10 +242,20 @@ extension Kernel {
         }
     }
 
-    /// After a failed cell with `stop_on_error`, the execute requests already
-    /// queued are answered `aborted` without running (as ipykernel does).
-    func abortQueuedExecutions() {
-        while let ready = try? shell.poll(milliseconds: 10), ready, let message = receive(shell) {
+    /// The shell requests waiting now, taken off the socket.
+    func waitingShellRequests() -> [Message] {
+        var messages: [Message] = []
+        while let ready = try? shell.poll(milliseconds: 0), ready {
+            if let message = receive(shell) { messages.append(message) }
+        }
+        return messages
+    }
+
+    /// After a failed cell with `stop_on_error`, the execute requests that
+    /// were already queued are answered `aborted` without running (as
+    /// ipykernel does); other requests are served as usual.
+    func abort(_ queued: [Message]) {
+        for message in queued {
             if message.msgType == "execute_request" {
                 publish("status", ["execution_state": "busy"], parent: message)
                 reply(message, on: shell, ["status": "aborted", "execution_count": .int(executionCount)])

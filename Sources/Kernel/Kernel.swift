@@ -55,6 +55,8 @@ public final class Kernel {
     var history = History()
     /// Each cell's text by its name (`Cell[3]`), for excerpts in errors.
     var sources: [String: String] = [:]
+    /// Each cell's rewrite by its name, to map compiler columns back to the user's.
+    var rewrites: [String: CellRewriter.Result] = [:]
     /// Processes of the executor's fork chain, reaped when they exit.
     var executorPIDs = Set<pid_t>()
     /// The executor died between cells; the next cell says so.

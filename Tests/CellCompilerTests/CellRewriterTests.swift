@@ -128,6 +128,22 @@ final class CellRewriterTests: XCTestCase {
         XCTAssertTrue(misplaced.first?.message.contains("pattern") ?? false, "\(misplaced)")
     }
 
+    func testColumnsMapBackToTheUsersText() {
+        // `public ` (7 columns) goes before `let b` on line 2, `_cellResult(` before `b` on line 3.
+        let result = rewriter.prepare("let a = 1\nlet b: Int = c + 1\nb", cellName: "Cell[1]", imports: [])
+        XCTAssertEqual(result.originalColumn(line: 2, column: 21), 14)  // `c` as the compiler counts it
+        XCTAssertEqual(result.originalColumn(line: 2, column: 3), 1)  // inside the inserted `public `
+        XCTAssertEqual(result.originalColumn(line: 3, column: 13), 1)
+        XCTAssertEqual(result.originalColumn(line: 4, column: 5), 5)  // no insertion there
+        XCTAssertTrue(result.declaresSymbols)
+        XCTAssertFalse(rewriter.prepare("print(1)", cellName: "Cell[2]", imports: []).declaresSymbols)
+    }
+
+    func testUserImportsAreReExported() {
+        let source = rewriter.rewrite("import Foundation\n@_exported import Glibc", cellName: "Cell[1]", imports: [])
+        XCTAssertTrue(source.contains("@_exported import Foundation\n@_exported import Glibc"), source)
+    }
+
     func testCompleteness() {
         XCTAssertEqual(CompletenessStatus(of: "let x = 1"), .complete)
         XCTAssertEqual(CompletenessStatus(of: ""), .complete)

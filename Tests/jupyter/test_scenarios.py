@@ -35,7 +35,7 @@ def test_later_cells_redefine_variables_functions_types_and_extensions(kernel):
 
 
 def test_the_dsl_is_in_scope_and_values_show_themselves(kernel):
-    result = kernel.run("manualSeed(0)\nlet x = randn([2, 3])\nx.shape")
+    result = kernel.run("manualSeed(0)\nlet x = randn(2, 3)\nx.shape")
     assert result.status == "ok", result.errors
     assert result.result == "[2, 3]"
     assert kernel.run('"quoted"').result == '"quoted"'
@@ -195,7 +195,11 @@ def test_two_hundred_cells_in_one_session():
             code = f"let v{i % 50} = {i}" if i % 3 else f"var total{i} = {i}\ntotal{i} += 1"
             result = session.run(code)
             assert result.status == "ok", (i, result.errors)
-        assert session.run("v0 + v49").result == str(150 + 199)
+        last = {}
+        for i in range(200):
+            if i % 3:
+                last[i % 50] = i
+        assert session.run("v0 + v49").result == str(last[0] + last[49])
         assert session.run("total198").result == "199"
     finally:
         session.close()
