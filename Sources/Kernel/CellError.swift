@@ -44,14 +44,22 @@ struct CellError: Error {
         let frames = (backtrace.map(cellFrames) ?? []).map { frame in
             (cell: frame.cell, line: frame.line, column: columns(frame.cell, frame.line, frame.column))
         }
+        // Consecutive frames at the same place (recursion) are shown once, with a count.
+        var runs: [(frame: (cell: String, line: Int, column: Int), count: Int)] = []
+        for frame in frames {
+            if let last = runs.last, last.frame == frame { runs[runs.count - 1].count += 1 } else { runs.append((frame, 1)) }
+        }
         var where_: [String] = []
-        for (index, frame) in frames.enumerated() {
+        for (index, run) in runs.enumerated() {
+            let frame = run.frame
             let diagnostic = CompilerDiagnostic(file: frame.cell, line: frame.line, column: frame.column,
-                                                severity: .note, message: index == 0 ? "here" : "called from here")
+                                                severity: .note, message: "")
             var lines = diagnostic.excerpt(sources: sources)
             lines[0] = "\(frame.cell), line \(frame.line), column \(frame.column)" + (index == 0 ? "" : " (called from)")
+                + (run.count > 1 ? " (\(run.count) times in a row)" : "")
             where_ += lines
         }
+        let recursion = runs.first(where: { $0.count >= 20 })?.frame
         var error: CellError
         switch failure {
         case .exit(let code):
@@ -72,6 +80,10 @@ struct CellError: Error {
                 } else {
                     error = CellError(ename: "Fatal error", evalue: message, traceback: [])
                 }
+            } else if let recursion, signal == SIGSEGV || signal == SIGBUS {
+                error = CellError(ename: "Stack overflow",
+                                  evalue: "\(recursion.cell), line \(recursion.line) calls itself again and again "
+                                      + "(a recursion without an end?)", traceback: [])
             } else if let crash = backtrace.flatMap(crashLine) {
                 error = CellError(ename: "Crash", evalue: crash, traceback: [])
             } else {
@@ -115,12 +127,15 @@ struct CellError: Error {
         return String(message.replacingOccurrences(of: " ***", with: ""))
     }
 
-    /// `Cell3.ParseError(line: 2)` → `ParseError`; `Cell3.Oops.bad` → `Oops`.
+    /// The type of a thrown error from its reflection: `Cell3.ParseError(line: 2)`
+    /// → `ParseError`; `Cell3.Oops.bad("no")` and `Cell3.Oops.bad` → `Oops`.
     static func thrownTypeName(_ reflected: String) -> String {
         let plain = withoutCellModules(reflected)
-        if let paren = plain.firstIndex(of: "(") { return String(plain[..<paren]) }
-        let components = plain.split(separator: ".")
-        return components.count > 1 ? components.dropLast().joined(separator: ".") : plain
+        let name = plain.firstIndex(of: "(").map { String(plain[..<$0]) } ?? plain
+        var components = name.split(separator: ".")
+        // A lower-case last component is an enum case.
+        if components.count > 1, let first = components.last?.first, first.isLowercase { components.removeLast() }
+        return components.joined(separator: ".")
     }
 
     /// Drops `Cell12.` qualifications, which mean nothing to the user.

@@ -155,7 +155,12 @@ extension Kernel {
             handleDisplayEvent(line, request: request, allowStdin: allowStdin)
         }
         flushStreams(force: true)
-        let trapReports = stderrBuffer.takeTrapReports()
+        var failed = lost
+        if case .failed? = outcome { failed = true }
+        let (trapReports, heldText) = stderrBuffer.finishCell(failed: failed)
+        if let heldText, !currentSilent {
+            publish("stream", ["name": "stderr", "text": .string(heldText)], parent: request)
+        }
 
         if lost {
             restartExecutor()
@@ -167,11 +172,6 @@ extension Kernel {
             return .runtime(failure, trapReports: trapReports, backtrace: backtrace, sources: sources,
                             interrupted: interruptDeadline != nil, columns: userColumn)
         default:
-            // A cell that wrote "Fatal error: " itself and went on: its text was the user's.
-            if !trapReports.isEmpty, !currentSilent {
-                publish("stream", ["name": "stderr", "text": .string(trapReports.joined(separator: "\n") + "\n")],
-                        parent: request)
-            }
             return nil
         }
     }

@@ -83,8 +83,9 @@ public final class Kernel {
         try iopub.bind(connection.endpoint(connection.iopubPort))
         heartbeat = try Heartbeat(context, endpoint: connection.endpoint(connection.hbPort))
 
+        Kernel.removeAbandonedWorkDirectories()
         workDirectory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("ddpm-kernel-\(getpid())-\(UUID().uuidString.prefix(8))").path
+            .appendingPathComponent("\(Kernel.workDirectoryPrefix)\(getpid())-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: configuration.moduleCache, withIntermediateDirectories: true)
         builder = CellBuilder(toolchain: configuration.toolchain, directory: workDirectory,
@@ -95,6 +96,20 @@ public final class Kernel {
         executorPIDs.insert(executor.pid)
         if !isSubreaper { log("cannot become the child subreaper; orphaned executors go to init") }
         startWarmUp()
+    }
+
+    static let workDirectoryPrefix = "ddpm-kernel-"
+
+    /// Work folders of kernels that were killed (a kill cannot clean up):
+    /// `ddpm-kernel-<pid>-…` whose process is gone.
+    static func removeAbandonedWorkDirectories() {
+        let temporary = FileManager.default.temporaryDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        where name.hasPrefix(workDirectoryPrefix) {
+            let pidText = name.dropFirst(workDirectoryPrefix.count).prefix(while: \.isNumber)
+            guard let pid = pid_t(pidText), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+        }
     }
 
     static func startExecutor(_ configuration: KernelConfiguration, workDirectory: String) throws -> ExecutorProcess {

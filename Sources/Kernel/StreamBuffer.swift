@@ -6,8 +6,10 @@ import Foundation
 /// newline still shows), and at the end of the cell.
 ///
 /// On stderr, the runtime's own report of a trap (`…: Fatal error: …`, the
-/// backtracer's banner) is held back: the kernel puts it into the cell's
-/// one `error` message instead.
+/// backtracer's banner) is held back, and so is everything after it and any
+/// text that is only blank lines: the kernel puts the report into the
+/// cell's one `error` message instead, and `finishCell` releases the held
+/// text only if the cell did not fail after all.
 struct StreamBuffer {
     let name: String
     let interval: TimeInterval
@@ -16,6 +18,9 @@ struct StreamBuffer {
     private var firstPending: Date?
     /// Trap reports held back during the current cell.
     private(set) var trapReports: [String] = []
+    /// Held text: blank lines (which the runtime writes around its report),
+    /// and all text after a trap report.
+    private var held = ""
 
     init(name: String, interval: TimeInterval = 0.05, holdsTrapReports: Bool = false) {
         self.name = name
@@ -49,26 +54,51 @@ struct StreamBuffer {
         var text = String(decoding: bytes[0..<end], as: UTF8.self)
         bytes.removeFirst(end)
         firstPending = bytes.isEmpty ? nil : now
-        if holdsTrapReports { text = holdBackTrapReports(text) }
+        if holdsTrapReports { text = holdBack(text) }
         return text.isEmpty ? nil : text
     }
 
-    /// The held trap reports, forgotten; called at the end of each cell.
-    mutating func takeTrapReports() -> [String] {
-        defer { trapReports = [] }
-        return trapReports
+    /// Ends the cell: the trap reports it held, and the held text, which is
+    /// the user's (to be sent) unless the cell `failed`.
+    mutating func finishCell(failed: Bool) -> (trapReports: [String], text: String?) {
+        var text = held
+        if !failed && !trapReports.isEmpty { text = trapReports.joined(separator: "\n") + "\n" + text }
+        defer {
+            trapReports = []
+            held = ""
+        }
+        return (trapReports, failed || text.isEmpty ? nil : text)
     }
 
-    private mutating func holdBackTrapReports(_ text: String) -> String {
-        var kept: [Substring] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    private mutating func holdBack(_ text: String) -> String {
+        if !trapReports.isEmpty {
+            held += text  // the process is going down: the backtracer's progress, blank lines
+            return ""
+        }
+        var kept = ""
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let last = lines.removeLast()  // after the last newline (maybe empty)
+        for line in lines {
             if StreamBuffer.isTrapReport(line) {
                 trapReports.append(String(line))
+            } else if !trapReports.isEmpty {
+                held += line + "\n"
+            } else if line.allSatisfy(\.isWhitespace) {
+                held += line + "\n"
             } else {
-                kept.append(line)
+                kept += held + line + "\n"
+                held = ""
             }
         }
-        return kept.joined(separator: "\n")
+        if StreamBuffer.isTrapReport(last) {
+            trapReports.append(String(last))  // the backtracer's banner, continued later on its line
+        } else if !trapReports.isEmpty || last.allSatisfy(\.isWhitespace) {
+            held += last
+        } else {
+            kept += held + last
+            held = ""
+        }
+        return kept
     }
 
     /// The Swift runtime's `<file>:<line>: Fatal error: <message>` and the

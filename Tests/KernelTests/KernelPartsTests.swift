@@ -26,13 +26,44 @@ final class StreamBufferTests: XCTestCase {
         XCTAssertEqual(buffer.take(force: false), "ᾱ=1")
     }
 
-    func testTrapReportsAreHeldBackFromStderr() {
+    /// What the Swift 6.3 runtime writes to stderr when a cell traps.
+    let trap = ["warning: slow\nSwift/ContiguousArrayBuffer.swift:692: Fatal error: Index out of range\n",
+                "\n*** Signal 4: Backtracing from 0x7f...", " done ***\n\n"]
+
+    func testTrapReportsAndWhatFollowsThemAreHeldBackFromStderr() {
         var buffer = StreamBuffer(name: "stderr", interval: 0, holdsTrapReports: true)
-        buffer.append(Data("warning: slow\nSwift/ContiguousArrayBuffer.swift:692: Fatal error: Index out of range\n".utf8))
-        buffer.append(Data("\n*** Signal 4: Backtracing from 0x7f... done ***\n".utf8))
-        XCTAssertEqual(buffer.take(force: true), "warning: slow\n\n")
-        XCTAssertEqual(buffer.takeTrapReports().count, 2)
-        XCTAssertEqual(buffer.takeTrapReports(), [])
+        var sent = ""
+        for chunk in trap {
+            buffer.append(Data(chunk.utf8))
+            sent += buffer.take(force: false) ?? ""
+        }
+        XCTAssertEqual(sent, "warning: slow\n")
+        let finished = buffer.finishCell(failed: true)
+        XCTAssertEqual(finished.trapReports, ["Swift/ContiguousArrayBuffer.swift:692: Fatal error: Index out of range"])
+        XCTAssertNil(finished.text)
+        XCTAssertEqual(buffer.finishCell(failed: true).trapReports, [])
+    }
+
+    func testACrashBannerWithoutAFatalErrorIsHeldBackToo() {
+        var buffer = StreamBuffer(name: "stderr", interval: 0, holdsTrapReports: true)
+        var sent = ""
+        for chunk in ["\n*** Signal 11: Backtracing from 0x7fd278066858...", " done ***\n"] {
+            buffer.append(Data(chunk.utf8))
+            sent += buffer.take(force: false) ?? ""
+        }
+        XCTAssertEqual(sent, "")
+        XCTAssertEqual(buffer.finishCell(failed: true).trapReports, ["*** Signal 11: Backtracing from 0x7fd278066858..."])
+    }
+
+    func testHeldTextIsReleasedWhenTheCellSucceeds() {
+        var buffer = StreamBuffer(name: "stderr", interval: 0, holdsTrapReports: true)
+        buffer.append(Data("a\n\n".utf8))
+        XCTAssertEqual(buffer.take(force: true), "a\n")  // the blank line waits
+        buffer.append(Data("b\n".utf8))
+        XCTAssertEqual(buffer.take(force: true), "\nb\n")  // and goes out before the next text
+        buffer.append(Data("my own Fatal error: text\nmore\n".utf8))
+        XCTAssertNil(buffer.take(force: true))
+        XCTAssertEqual(buffer.finishCell(failed: false).text, "my own Fatal error: text\nmore\n")
     }
 }
 
@@ -68,6 +99,22 @@ final class CellErrorTests: XCTestCase {
         XCTAssertEqual(error.ename, "ParseError")
         XCTAssertEqual(error.evalue, "ParseError(line: 2)")
         XCTAssertEqual(CellError.thrownTypeName("Cell3.Oops.bad"), "Oops")
+        XCTAssertEqual(CellError.thrownTypeName("Cell3.Oops.bad(\"no\")"), "Oops")
+        XCTAssertEqual(CellError.thrownTypeName("Cell3.Outer.Inner(x: 1)"), "Outer.Inner")
+    }
+
+    func testARecursionWithoutEndIsCalledAStackOverflow() {
+        let frame = "  5 [ra] 0x1 down(_:) + 20 in libCell5.so at /tmp/k/Cell[5]:1:30\n"
+        let backtrace = "*** Program crashed: Bad pointer dereference at 0x7fff15949fe8 ***\n"
+            + String(repeating: frame, count: 60) + "  66 [ra] 0x1 cell5_main + 9 in libCell5.so at /tmp/k/Cell[5]:2:1\n"
+        let error = CellError.runtime(.signal(SIGSEGV), trapReports: [], backtrace: backtrace,
+                                      sources: ["Cell[5]": "func down(_ n: Int) -> Int { down(n + 1) + 1 }\ndown(0)"],
+                                      interrupted: false)
+        XCTAssertEqual(error.ename, "Stack overflow")
+        XCTAssertTrue(error.evalue.hasPrefix("Cell[5], line 1 calls itself"), error.evalue)
+        XCTAssertEqual(error.traceback[1], "Cell[5], line 1, column 30 (60 times in a row)")
+        XCTAssertEqual(error.traceback[4], "Cell[5], line 2, column 1 (called from)")
+        XCTAssertEqual(error.traceback.count, 8)
     }
 
     func testACrashWithoutAMessageUsesTheBacktracerOrTheSignal() {

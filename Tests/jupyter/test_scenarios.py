@@ -203,3 +203,30 @@ def test_two_hundred_cells_in_one_session():
         assert session.run("total198").result == "199"
     finally:
         session.close()
+
+
+def test_kernel_info_on_control_and_silent_cells(kernel):
+    msg = kernel.kc.session.msg("kernel_info_request")
+    kernel.kc.control_channel.send(msg)
+    reply = kernel.kc.get_control_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == msg["header"]["msg_id"]
+    info = reply["content"]["language_info"]
+    assert (info["name"], info["mimetype"], info["file_extension"]) == ("swift", "text/x-swift", ".swift")
+
+    count = kernel.run("1").reply["execution_count"]
+    silent = kernel.run('let quiet = 5\nprint("not shown")\nquiet', silent=True)
+    assert silent.status == "ok" and silent.outputs == []
+    assert silent.reply["execution_count"] == count  # silent cells are not counted
+    assert kernel.run("quiet").result == "5"
+
+
+def test_restart_gives_a_fresh_state():
+    session = Session()
+    try:
+        assert session.run("let old = 1").status == "ok"
+        session.km.restart_kernel(now=False)
+        session.kc.wait_for_ready(timeout=60)
+        assert session.run("old").status == "error"
+        assert session.run("let new = 2\nnew").result == "2"
+    finally:
+        session.close()
