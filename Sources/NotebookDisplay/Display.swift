@@ -58,9 +58,11 @@ public func clearOutput(wait: Bool = false) {
 }
 
 /// Reports the value of a cell's last bare expression as its
-/// `execute_result`; the cell compiler inserts the call. `Void` shows nothing.
+/// `execute_result`; the cell compiler inserts the call. `Void` shows
+/// nothing, and neither does the handle of a `display(…)` on the last line
+/// (its output is already there).
 public func _cellResult<T>(_ value: T) {
-    if T.self == Void.self { return }
+    if T.self == Void.self || value is DisplayHandle { return }
     let bundle = MimeBundle(for: value)
     if let channel = NotebookChannel.current {
         channel.send(.executeResult(data: bundle.data, metadata: bundle.metadata))

@@ -46,6 +46,9 @@ final class NotebookDisplayTests: XCTestCase {
             .executeResult(data: ["text/plain": "42"], metadata: [:]),
             .executeResult(data: ["text/plain": "\"text\""], metadata: [:]),
         ])
+        // `display(…)` on a cell's last line shows its output once, not also its handle.
+        _cellResult(display(markdown: "once"))
+        XCTAssertEqual(try events().count, 1)
     }
 
     func testDisplayableValuesShowTheirRichForm() throws {
