@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# The main job: set everything up, build in release mode, and run the demo
-# (a small network trained with the PyTorch-shaped loop, its loss falling).
+# The main job: set everything up, build in release mode, register the
+# "Swift (DDPM)" kernel for this user, and open the tutorials in JupyterLab
+# (installed into .venv-lab).
+#
+#   bash scripts/main.sh [jupyter lab options, e.g. --no-browser --port 8890]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-swift build -c release --product ddpm-demo
-.build/release/ddpm-demo
+source scripts/python-env.sh
+
+swift build -c release
+.build/release/ddpm-kernel install --user
+python_env .venv-lab "jupyterlab>=4.2,<5"
+exec .venv-lab/bin/jupyter lab --notebook-dir="$PWD/notebooks" "$@"
