@@ -86,12 +86,19 @@ extension Kernel {
     /// Has the executor run a compiled cell, forwarding its output live and
     /// serving control and stdin meanwhile.
     func runInExecutor(cell: Int, library: String, entryPoint: String, request: Message, allowStdin: Bool) -> CellError? {
+        let executor: ExecutorProcess
+        do {
+            executor = try liveExecutor()
+        } catch {
+            return CellError(ename: "ExecutorUnavailable", evalue: "\(error)", traceback: ["The executor could not start: \(error)"])
+        }
         let backtraceFile = workDirectory + "/backtrace.txt"
         try? FileManager.default.removeItem(atPath: backtraceFile)
         var statusReader = LineReader()
         var displayReader = LineReader()
         var runningPID: pid_t?
         var interruptDeadline: Date?
+        var interruptSent = false
         var killed = false
         var outcome: ExecutorStatus?
         var lost = !executor.send(.run(cell: cell, entryPoint: entryPoint, library: library))
@@ -107,8 +114,8 @@ extension Kernel {
             else { continue }
             if ready.sockets[0], let message = receive(control) {
                 if message.msgType == "interrupt_request" {
-                    if let pid = runningPID, interruptDeadline == nil {
-                        kill(pid, SIGINT)  // the DSL's loops stop at their next step
+                    // Sent below once the cell's process is known; the grace period starts now.
+                    if interruptDeadline == nil {
                         interruptDeadline = Date().addingTimeInterval(configuration.interruptGrace)
                     }
                     publish("status", ["execution_state": "busy"], parent: message)
@@ -123,7 +130,7 @@ extension Kernel {
                 }
             }
             if ready.sockets[1], let message = receive(stdin), message.msgType == "input_reply" {
-                executor.answerInput(message.content["value"]?.stringValue ?? "")
+                executor.answerInput(message.content["value"]?.stringValue ?? "")  // the user's line
             }
             readStreams()
             for line in displayReader.read(executor.displayFD) {
@@ -143,6 +150,10 @@ extension Kernel {
                 }
             }
             if statusReader.closed && outcome == nil { lost = true }
+            if interruptDeadline != nil, !interruptSent, let pid = runningPID {
+                kill(pid, SIGINT)  // the DSL's loops stop at their next step
+                interruptSent = true
+            }
             if let deadline = interruptDeadline, !killed, Date() >= deadline, let pid = runningPID {
                 kill(pid, SIGKILL)  // did not stop: kill it; its parent rolls the cell back
                 killed = true
@@ -163,7 +174,7 @@ extension Kernel {
         }
 
         if lost {
-            restartExecutor()
+            discardExecutor()
             return .executorLost
         }
         switch outcome {
@@ -182,6 +193,7 @@ extension Kernel {
     }
 
     func readStreams() {
+        guard let executor else { return }
         var closed = false
         stdoutBuffer.append(readAvailable(executor.stdoutFD, closed: &closed))
         stderrBuffer.append(readAvailable(executor.stderrFD, closed: &closed))
@@ -215,7 +227,7 @@ extension Kernel {
                 send(request.child("input_request", content: ["prompt": .string(prompt), "password": .bool(password)]),
                      on: stdin)
             } else {
-                executor.answerInput(nil)
+                executor?.answerInput(nil)
             }
             return
         case .displayData(let data, let metadata, let displayID):
@@ -267,30 +279,35 @@ extension Kernel {
     }
 
     /// Between cells: output of something the last cell left running, or
-    /// the end of the executor.
+    /// the end of the executor (killed from outside), which the next cell
+    /// reports before it starts a new one.
     func serviceIdleExecutor() {
+        guard let executor else { return }
         readStreams()
         flushStreams(force: true)
         var reader = LineReader()
         _ = reader.read(executor.statusFD)
         if reader.closed {
-            log("the executor ended between cells; starting a new one")
-            restartExecutor()
+            log("the executor ended between cells")
+            discardExecutor()
             stateWasLost = true
         }
     }
 
-    /// A fresh executor with no state, after the old one died.
-    func restartExecutor() {
-        executor.terminate(running: nil)
+    /// Forgets a dead executor and the modules it had loaded.
+    func discardExecutor() {
+        executor?.terminate(running: nil)
+        executor = nil
         lastModule = nil
-        do {
-            executor = try Kernel.startExecutor(configuration, workDirectory: workDirectory)
-            executorPIDs.insert(executor.pid)
-        } catch {
-            log("cannot restart the executor: \(error)")
-            isRunning = false
-        }
+    }
+
+    /// The executor, started anew if the last one died.
+    func liveExecutor() throws -> ExecutorProcess {
+        if let executor { return executor }
+        let fresh = try Kernel.startExecutor(configuration, workDirectory: workDirectory)
+        executor = fresh
+        executorPIDs.insert(fresh.pid)
+        return fresh
     }
 
     /// Waits for the executor's processes that ended (the kernel is their

@@ -46,7 +46,8 @@ public final class Kernel {
     let rewriter = CellRewriter()
     let swiftVersion: String
 
-    var executor: ExecutorProcess
+    /// The executor; nil after it died, until the next cell starts a new one.
+    var executor: ExecutorProcess?
     /// The module of the latest successful cell that declared something:
     /// the next cell imports it, and through it every earlier one.
     var lastModule: String?
@@ -92,7 +93,8 @@ public final class Kernel {
                               moduleCache: configuration.moduleCache)
         swiftVersion = Kernel.swiftVersion(frontend: configuration.toolchain.frontend)
         let isSubreaper = ddpm_become_child_subreaper() == 0
-        executor = try Kernel.startExecutor(configuration, workDirectory: workDirectory)
+        let executor = try Kernel.startExecutor(configuration, workDirectory: workDirectory)
+        self.executor = executor
         executorPIDs.insert(executor.pid)
         if !isSubreaper { log("cannot become the child subreaper; orphaned executors go to init") }
         startWarmUp()
@@ -139,8 +141,8 @@ public final class Kernel {
     public func run() throws {
         signal(SIGINT, SIG_IGN)  // interrupts arrive as messages (kernel.json: interrupt_mode "message")
         while isRunning {
-            let ready = try Poller.poll(sockets: [control, shell],
-                                        fds: [executor.statusFD, executor.stdoutFD, executor.stderrFD], milliseconds: 500)
+            let fds = executor.map { [$0.statusFD, $0.stdoutFD, $0.stderrFD] } ?? []
+            let ready = try Poller.poll(sockets: [control, shell], fds: fds, milliseconds: 500)
             reapExecutorProcesses()
             if ready.sockets[0], let message = receive(control) {
                 handle(message, on: control)
@@ -149,7 +151,7 @@ public final class Kernel {
             }
             if ready.fds.contains(true) { serviceIdleExecutor() }
         }
-        executor.terminate(running: nil)
+        executor?.terminate(running: nil)
         try? FileManager.default.removeItem(atPath: workDirectory)
         shell.close(); control.close(); stdin.close(); iopub.close()
         context.shutdown()

@@ -213,6 +213,9 @@ def test_kernel_info_on_control_and_silent_cells(kernel):
     info = reply["content"]["language_info"]
     assert (info["name"], info["mimetype"], info["file_extension"]) == ("swift", "text/x-swift", ".swift")
 
+    kernel.kc.comm_info()
+    assert kernel.kc.get_shell_msg(timeout=10)["content"] == {"status": "ok", "comms": {}}
+
     count = kernel.run("1").reply["execution_count"]
     silent = kernel.run('let quiet = 5\nprint("not shown")\nquiet', silent=True)
     assert silent.status == "ok" and silent.outputs == []
