@@ -85,6 +85,8 @@ let package = Package(
         .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol"]),
         .testTarget(name: "CellCompilerTests", dependencies: ["CellCompiler"]),
         .testTarget(name: "KernelTransportTests", dependencies: ["KernelTransport", "JupyterProtocol"]),
+        // Goldens/ is read through #filePath: the goldens and the script that wrote them.
+        .testTarget(name: "DDPMTests", dependencies: ["DDPM"], exclude: ["Goldens"]),
         .testTarget(name: "ExecutorWireTests", dependencies: ["ExecutorWire"]),
         .testTarget(name: "NotebookDisplayTests", dependencies: ["NotebookDisplay", "ExecutorWire"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel", "CellCompiler", "ExecutorWire", "JupyterProtocol"]),
