@@ -1,15 +1,15 @@
+import Foundation
 import TensorCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+// 2-D point sets for teaching diffusion, each `[count, 2]` and seeded by
+// `generator`. The swiss roll and the s-curve are made exactly as the seeds
+// make them: scikit-learn's 3-D definitions, columns 0 and 2, divided by 10.
 
-/// The swiss roll as the seeds make it: scikit-learn's `make_swiss_roll`
-/// (t = 1.5π(1 + 2u), points (t·cos t, 21v, t·sin t) plus N(0, noise²)
-/// per coordinate), keeping columns 0 and 2 and dividing by 10; the dropped
-/// height is not drawn. Shape
-/// `[count, 2]`.
+/// The swiss roll of seed 000: scikit-learn's `make_swiss_roll`
+/// (t = 1.5π(1 + 2u), the point (t cos t, 21v, t sin t) plus N(0, noise²) per
+/// coordinate), columns 0 and 2, divided by 10. The dropped height is not drawn.
 public func swissRoll(count: Int = 10_000, noise: Double = 0.1, generator: Generator = .default) -> Tensor {
+    checkCount(count, "swissRoll")
     let u = rand(shape: [count], generator: generator).scalars
     let n = randn(shape: [count, 2], generator: generator).scalars  // noise of columns 0 and 2
     var points = [Float](repeating: 0, count: count * 2)
@@ -19,4 +19,177 @@ public func swissRoll(count: Int = 10_000, noise: Double = 0.1, generator: Gener
         points[2 * i + 1] = Float((t * sin(t) + noise * Double(n[2 * i + 1])) / 10)
     }
     return Tensor(points, shape: [count, 2])
+}
+
+/// The s-curve of seed 004 (commented out in seed 000): scikit-learn's
+/// `make_s_curve` (t = 3π(u − ½), the point (sin t, 2v, sign(t)(cos t − 1))
+/// plus N(0, noise²) per coordinate), columns 0 and 2, divided by 10.
+public func sCurve(count: Int = 10_000, noise: Double = 0.1, generator: Generator = .default) -> Tensor {
+    checkCount(count, "sCurve")
+    let u = rand(shape: [count], generator: generator).scalars
+    let n = randn(shape: [count, 2], generator: generator).scalars
+    var points = [Float](repeating: 0, count: count * 2)
+    for i in 0..<count {
+        let t = 3 * Double.pi * (Double(u[i]) - 0.5)
+        let sign: Double = t > 0 ? 1 : (t < 0 ? -1 : 0)
+        points[2 * i] = Float((sin(t) + noise * Double(n[2 * i])) / 10)
+        points[2 * i + 1] = Float((sign * (cos(t) - 1) + noise * Double(n[2 * i + 1])) / 10)
+    }
+    return Tensor(points, shape: [count, 2])
+}
+
+/// Two interleaving half circles, as scikit-learn's `make_moons`: the upper
+/// (cos s, sin s) and the lower (1 − cos s, ½ − sin s) for s evenly spaced
+/// in [0, π], plus N(0, noise²), rows shuffled.
+public func twoMoons(count: Int = 10_000, noise: Double = 0.1, generator: Generator = .default) -> Tensor {
+    checkCount(count, "twoMoons")
+    let outer = count / 2, inner = count - outer
+    var points: [Float] = []
+    points.reserveCapacity(count * 2)
+    for i in 0..<outer {
+        let s = outer == 1 ? 0 : Double.pi * Double(i) / Double(outer - 1)
+        points += [Float(cos(s)), Float(sin(s))]
+    }
+    for i in 0..<inner {
+        let s = inner == 1 ? 0 : Double.pi * Double(i) / Double(inner - 1)
+        points += [Float(1 - cos(s)), Float(0.5 - sin(s))]
+    }
+    return shuffledWithNoise(points, count: count, noise: noise, generator: generator)
+}
+
+/// Two concentric circles, as scikit-learn's `make_circles`: radius 1 and
+/// `factor`, angles evenly spaced, plus N(0, noise²), rows shuffled.
+public func circles(count: Int = 10_000, noise: Double = 0.05, factor: Double = 0.5,
+                    generator: Generator = .default) -> Tensor {
+    checkCount(count, "circles")
+    guard factor > 0 && factor < 1 else {
+        fail("circles: factor is the inner radius relative to the outer one and must lie in (0, 1), got \(factor).")
+    }
+    let outer = count / 2, inner = count - outer
+    var points: [Float] = []
+    points.reserveCapacity(count * 2)
+    for (n, radius) in [(outer, 1.0), (inner, factor)] {
+        for i in 0..<n {
+            let s = 2 * Double.pi * Double(i) / Double(n)
+            points += [Float(radius * cos(s)), Float(radius * sin(s))]
+        }
+    }
+    return shuffledWithNoise(points, count: count, noise: noise, generator: generator)
+}
+
+/// A mixture of isotropic Gaussians with equal weights: `centers` (each a
+/// 2-D point), each with standard deviation `std`. By default eight
+/// components on a circle of radius 2, a common toy target.
+public func gaussianMixture(count: Int = 10_000, centers: [[Double]]? = nil, std: Double = 0.1,
+                            generator: Generator = .default) -> Tensor {
+    checkCount(count, "gaussianMixture")
+    let means = centers ?? (0..<8).map { k in
+        let s = 2 * Double.pi * Double(k) / 8
+        return [2 * cos(s), 2 * sin(s)]
+    }
+    guard !means.isEmpty, means.allSatisfy({ $0.count == 2 }) else {
+        fail("gaussianMixture: centers must be a non-empty list of 2-D points such as [[0, 0], [1, 1]], got \(means).")
+    }
+    let components = randint(0, means.count, count: count, generator: generator)
+    let n = randn(shape: [count, 2], generator: generator).scalars
+    var points = [Float](repeating: 0, count: count * 2)
+    for i in 0..<count {
+        points[2 * i] = Float(means[components[i]][0] + std * Double(n[2 * i]))
+        points[2 * i + 1] = Float(means[components[i]][1] + std * Double(n[2 * i + 1]))
+    }
+    return Tensor(points, shape: [count, 2])
+}
+
+/// Reads 2-D points from CSV text: two numeric columns, an optional header
+/// line, commas, semicolons or whitespace between the values.
+public func readPoints(csv text: String, source: String = "the CSV text") -> Tensor {
+    var points: [Float] = []
+    for (index, raw) in text.split(whereSeparator: \.isNewline).enumerated() {
+        let line = raw.trimmingCharacters(in: .whitespaces)
+        if line.isEmpty || line.hasPrefix("#") { continue }
+        let fields = line.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " || $0 == "\t" })
+        let values = fields.compactMap { Float($0) }
+        if values.count != fields.count || fields.count < 2 {
+            if index == 0 && points.isEmpty { continue }  // a header
+            fail("readPoints: line \(index + 1) of \(source) is \"\(line)\"; each line needs two numbers, such as 0.5,-1.2.")
+        }
+        points += values.prefix(2)
+    }
+    guard !points.isEmpty else { fail("readPoints: \(source) holds no points; each line needs two numbers, such as 0.5,-1.2.") }
+    return Tensor(points, shape: [points.count / 2, 2])
+}
+
+/// Reads 2-D points from a CSV file (see `readPoints(csv:)`).
+public func readPoints(csvFile path: String) -> Tensor {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        fail("readPoints: cannot read \(path); check the path (relative paths start at the notebook's folder).")
+    }
+    return readPoints(csv: text, source: path)
+}
+
+private func checkCount(_ count: Int, _ name: String) {
+    guard count >= 1 else { fail("\(name): count must be at least 1, got \(count).") }
+}
+
+private func shuffledWithNoise(_ points: [Float], count: Int, noise: Double, generator: Generator) -> Tensor {
+    let order = randperm(count, generator: generator)
+    let n = randn(shape: [count, 2], generator: generator).scalars
+    var shuffled = [Float](repeating: 0, count: count * 2)
+    for (row, source) in order.enumerated() {
+        shuffled[2 * row] = points[2 * source] + Float(noise) * n[2 * row]
+        shuffled[2 * row + 1] = points[2 * source + 1] + Float(noise) * n[2 * row + 1]
+    }
+    return Tensor(shuffled, shape: [count, 2])
+}
+
+/// Mini-batches of a data set's rows, as PyTorch's `DataLoader`: each pass
+/// (epoch) visits every row once, in a new random order when `shuffle`; the
+/// last batch of a pass may be smaller unless `dropLast`.
+///
+///     for batch in DataLoader(data, batchSize: 128) { … }   // one epoch
+public struct DataLoader: Sequence {
+    public let data: Tensor
+    public let batchSize: Int
+    public let shuffle: Bool
+    public let dropLast: Bool
+    public let generator: Generator
+
+    public init(_ data: Tensor, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false,
+                generator: Generator = .default) {
+        guard batchSize >= 1 else { fail("DataLoader: batchSize must be at least 1, got \(batchSize).") }
+        guard let rows = data.shape.first, rows >= 1 else {
+            fail("DataLoader: the data has no rows (shape \(data.shape)); pass a tensor of shape [N, …].")
+        }
+        if dropLast && rows < batchSize {
+            fail("DataLoader: with dropLast, \(rows) rows make no batch of \(batchSize); lower batchSize.")
+        }
+        self.data = data
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.dropLast = dropLast
+        self.generator = generator
+    }
+
+    /// Batches per pass.
+    public var count: Int {
+        let rows = data.shape[0]
+        return dropLast ? rows / batchSize : (rows + batchSize - 1) / batchSize
+    }
+
+    public func makeIterator() -> AnyIterator<Tensor> {
+        let rows = data.shape[0]
+        let order = shuffle ? randperm(rows, generator: generator) : Array(0..<rows)
+        var start = 0
+        let batches = count
+        var produced = 0
+        return AnyIterator {
+            guard produced < batches else { return nil }
+            let end = Swift.min(start + batchSize, rows)
+            defer {
+                start = end
+                produced += 1
+            }
+            return data[Array(order[start..<end])]
+        }
+    }
 }
