@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "NN", dependencies: ["TensorCore", "CKernels"]),
         .target(name: "NotebookDisplay", dependencies: ["ExecutorWire", "CKernels"]),
-        .target(name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay"]),
+        .target(name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay", "CKernels"]),
 
         // The only vocabulary shared by the kernel, the executor and the notebook runtime.
         .target(name: "ExecutorWire"),

@@ -1,36 +1,100 @@
+import Foundation
 import NN
 import TensorCore
 
+/// A network that predicts the noise ε in x_t: ε_θ(x_t, t) (Ho et al. 2020,
+/// eq. 11). Samplers and `diffusionLoss` take any such model.
+public protocol NoisePredictor: Module {
+    /// `x` is `[B, …]`; `t` holds one step per row.
+    func callAsFunction(_ x: Tensor, _ t: [Int]) -> Tensor
+}
+
+/// How a model sees the step t.
+public enum StepEmbedding: String, Sendable {
+    /// A learned table with one row per step (seed 000's `nn.Embedding`).
+    case learned
+    /// Fixed sinusoidal features of t (Vaswani et al. 2017, §3.5, as DDPM
+    /// uses them, Ho et al. 2020, App. B), each layer projecting them linearly.
+    case sinusoidal
+}
+
 /// The seeds' noise-prediction network for 2-D points (seed 000,
 /// `MLPDiffusion`): three hidden layers of `width` units; after each hidden
-/// linear layer a learned embedding of the step t is added, then ReLU:
+/// linear layer an embedding of the step t is added, then ReLU:
 ///
 ///     h₁ = ReLU(W₁x + b₁ + E₁[t]),  h₂ = ReLU(W₂h₁ + b₂ + E₂[t]),
 ///     h₃ = ReLU(W₃h₂ + b₃ + E₃[t]),  ε_θ(x, t) = W₄h₃ + b₄
-public final class MLPDiffusion: Module {
+///
+/// With `.sinusoidal`, E_i[t] = P_i · PE(t) with fixed sinusoidal features
+/// PE(t) and a learned projection P_i.
+public final class MLPDiffusion: NoisePredictor {
     public let linears: [Linear]
+    /// The learned tables (`.learned`), as the seed names them.
     public let stepEmbeddings: [Embedding]
+    /// The projections of sinusoidal features (`.sinusoidal`).
+    public let stepProjections: [Linear]
+    public let steps: Int
+    public let width: Int
+    public let embedding: StepEmbedding
 
     /// - Parameters:
     ///   - steps: the number of diffusion steps T; t ranges over 0..<T.
     ///   - width: hidden units (the seed's article uses 128).
     ///   - dimension: the dimension of the data points.
-    public init(steps: Int, width: Int = 128, dimension: Int = 2, generator: Generator = .default) {
+    public init(steps: Int, width: Int = 128, dimension: Int = 2, embedding: StepEmbedding = .learned,
+                generator: Generator = .default) {
+        guard steps >= 1, width >= 1, dimension >= 1 else {
+            fail("MLPDiffusion: steps, width and dimension must be at least 1, got \(steps), \(width), \(dimension).")
+        }
+        self.steps = steps
+        self.width = width
+        self.embedding = embedding
         linears = [
             Linear(dimension, width, generator: generator),
             Linear(width, width, generator: generator),
             Linear(width, width, generator: generator),
             Linear(width, dimension, generator: generator),
         ]
-        stepEmbeddings = (0..<3).map { _ in Embedding(steps, width, generator: generator) }
+        switch embedding {
+        case .learned:
+            stepEmbeddings = (0..<3).map { _ in Embedding(steps, width, generator: generator) }
+            stepProjections = []
+        case .sinusoidal:
+            stepEmbeddings = []
+            stepProjections = (0..<3).map { _ in Linear(width, width, bias: false, generator: generator) }
+        }
     }
 
     /// ε_θ(x, t): x is `[B, dimension]`, t holds B steps.
     public func callAsFunction(_ x: Tensor, _ t: [Int]) -> Tensor {
+        guard x.shape.count == 2, x.shape[0] == t.count else {
+            fail("MLPDiffusion: x must be [B, \(linears[0].weight.shape[1])] with one step per row, "
+                + "got x of shape \(x.shape) and \(t.count) steps.")
+        }
+        if let bad = t.first(where: { $0 < 0 || $0 >= steps }) {
+            fail("MLPDiffusion: step \(bad) is out of range; this model was made for steps 0..<\(steps).")
+        }
+        let features = embedding == .sinusoidal ? sinusoidalEmbedding(t, dimension: width) : nil
         var h = x
-        for (linear, embedding) in zip(linears, stepEmbeddings) {
-            h = (linear(h) + embedding(t)).relu()
+        for i in 0..<3 {
+            let e = features.map { stepProjections[i]($0) } ?? stepEmbeddings[i](t)
+            h = (linears[i](h) + e).relu()
         }
         return linears[3](h)
     }
+}
+
+/// Sinusoidal features of steps (Vaswani et al. 2017, §3.5):
+/// PE(t)_{2i} = sin(t / 10000^{2i/d}), PE(t)_{2i+1} = cos(t / 10000^{2i/d}).
+/// Shape `[t.count, dimension]`.
+public func sinusoidalEmbedding(_ t: [Int], dimension: Int) -> Tensor {
+    var values = [Float](repeating: 0, count: t.count * dimension)
+    for (row, step) in t.enumerated() {
+        for j in 0..<dimension {
+            let frequency = pow(10_000, -Double(2 * (j / 2)) / Double(dimension))
+            let angle = Double(step) * frequency
+            values[row * dimension + j] = Float(j % 2 == 0 ? sin(angle) : cos(angle))
+        }
+    }
+    return Tensor(values, shape: [t.count, dimension])
 }

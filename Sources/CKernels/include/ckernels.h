@@ -35,3 +35,8 @@ int ddpm_interrupt_requested(void);
 
 /// Forgets an earlier interrupt (called before each cell).
 void ddpm_clear_interrupt(void);
+
+/// The Wasserstein-1 distance between two 1-D empirical distributions
+/// (p: n values, q: m values), comparing their quantile functions at
+/// max(n, m) evenly spaced levels. Sorts p and q in place.
+double ddpm_wasserstein1_1d(float *p, size_t n, float *q, size_t m);
