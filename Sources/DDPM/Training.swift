@@ -1,0 +1,133 @@
+import Foundation
+import NotebookDisplay
+import TensorCore
+
+/// What a training run leaves: the loss of every step.
+public struct TrainingHistory: Sendable {
+    public let losses: [Float]
+    /// Whether an interrupt ended the run before all its steps.
+    public let interrupted: Bool
+    public let seconds: Double
+
+    /// Steps run.
+    public var steps: Int { losses.count }
+
+    /// The mean loss over the last `window` steps (a steadier number than the last loss).
+    public func recentLoss(window: Int = 100) -> Float {
+        let tail = losses.suffix(window)
+        return tail.isEmpty ? .nan : tail.reduce(0, +) / Float(tail.count)
+    }
+}
+
+extension TrainingHistory: CustomStringConvertible, Displayable {
+    public var description: String {
+        let rate = seconds > 0 ? Double(steps) / seconds : 0
+        return "TrainingHistory(\(steps) steps\(interrupted ? ", interrupted" : "") in "
+            + String(format: "%.1f s (%.0f steps/s), loss %.4f → %.4f over the first and last 100 steps)", seconds, rate,
+                     losses.prefix(100).reduce(0, +) / Float(max(1, min(100, steps))), recentLoss())
+    }
+
+    public var mimeBundle: MimeBundle { MimeBundle(text: description) }
+}
+
+/// Runs a training loop that you write, for `steps` steps: `body` gets the
+/// step number, does the PyTorch-shaped work (loss, `zeroGrad()`,
+/// `backward()`, `step()`) and returns the loss. The driver shows a progress
+/// bar updated in place (steps, rate, time left, latest loss), checks the
+/// notebook's interrupt after every step (an interrupt ends the run cleanly;
+/// the model keeps what it learned), and returns the losses.
+///
+///     let history = train(steps: 2000) { _ in
+///         let loss = diffusionLoss(model, batch(), schedule: schedule)
+///         optimizer.zeroGrad(); loss.backward(); optimizer.step()
+///         return loss
+///     }
+@discardableResult
+public func train(steps: Int, progress: Bool = true, _ body: (_ step: Int) -> Tensor) -> TrainingHistory {
+    guard steps >= 0 else { fail("train: steps must be 0 or more, got \(steps).") }
+    var bar = progress ? ProgressBar(total: steps, unit: "step") : nil
+    var losses: [Float] = []
+    losses.reserveCapacity(steps)
+    let start = Date()
+    var interrupted = false
+    for step in 0..<steps {
+        if Interrupt.isRequested {
+            interrupted = true
+            break
+        }
+        let loss = body(step)
+        guard loss.shape.isEmpty || loss.shape == [1] else {
+            fail("train: the loop body must return the loss as a single number (shape []), got shape \(loss.shape); "
+                + "reduce it with .mean().")
+        }
+        losses.append(loss.item())
+        bar?.advance(to: step + 1, loss: losses.last!)
+    }
+    bar?.finish(loss: losses.last, interrupted: interrupted)
+    if interrupted {
+        let message = "Training stopped by the interrupt after \(losses.count) of \(steps) steps; "
+            + "the model keeps what it learned.\n"
+        FileHandle.standardError.write(Data(message.utf8))
+    }
+    return TrainingHistory(losses: losses, interrupted: interrupted, seconds: Date().timeIntervalSince(start))
+}
+
+/// `train` over `epochs` passes of a `DataLoader`: `body` gets each batch.
+@discardableResult
+public func train(epochs: Int, over loader: DataLoader, progress: Bool = true,
+                  _ body: (_ batch: Tensor) -> Tensor) -> TrainingHistory {
+    guard epochs >= 0 else { fail("train: epochs must be 0 or more, got \(epochs).") }
+    var iterator = loader.makeIterator()
+    return train(steps: epochs * loader.count, progress: progress) { _ in
+        if let batch = iterator.next() { return body(batch) }
+        iterator = loader.makeIterator()  // the next epoch, in a new order
+        return body(iterator.next()!)
+    }
+}
+
+/// A progress line updated in place in the notebook (one output, replaced at
+/// most five times a second so that the frontend is not flooded).
+struct ProgressBar {
+    let total: Int
+    let unit: String
+    let start = Date()
+    var lastShown = Date.distantPast
+    var handle: DisplayHandle?
+
+    init(total: Int, unit: String) {
+        self.total = total
+        self.unit = unit
+        if NotebookChannel.current != nil { handle = display(bundle(done: 0, loss: nil, note: "")) }
+    }
+
+    mutating func advance(to done: Int, loss: Float) {
+        let now = Date()
+        guard now.timeIntervalSince(lastShown) >= 0.2 else { return }
+        lastShown = now
+        handle?.update(bundle(done: done, loss: loss, note: ""))
+    }
+
+    func finish(loss: Float?, interrupted: Bool) {
+        let done = interrupted ? nil : total
+        let final = bundle(done: done ?? -1, loss: loss, note: interrupted ? " (interrupted)" : "")
+        if let handle { handle.update(final) } else { print(final.data["text/plain"]!) }
+    }
+
+    /// `done` of -1: unknown (interrupted: shows the elapsed time only).
+    func bundle(done: Int, loss: Float?, note: String) -> MimeBundle {
+        let elapsed = Date().timeIntervalSince(start)
+        let count = max(done, 0)
+        let rate = elapsed > 0 ? Double(count) / elapsed : 0
+        let left = rate > 0 && done >= 0 ? Double(total - done) / rate : 0
+        func clock(_ seconds: Double) -> String { String(format: "%d:%02d", Int(seconds) / 60, Int(seconds) % 60) }
+        var text = done >= 0 ? "\(unit) \(done)/\(total)" : "stopped"
+        text += String(format: " · %.0f %@s/s · %@ elapsed", rate, unit, clock(elapsed))
+        if done >= 0 && done < total { text += " · \(clock(left)) left" }
+        if let loss { text += String(format: " · loss %.4f", loss) }
+        text += note
+        let fraction = total > 0 ? Double(max(done, 0)) / Double(total) : 1
+        let html = "<div style=\"font-family: monospace\"><progress value=\"\(String(format: "%.4f", fraction))\" max=\"1\" "
+            + "style=\"width: 24em; vertical-align: middle\"></progress> \(text)</div>"
+        return MimeBundle(html: html, text: text)
+    }
+}
