@@ -21,12 +21,15 @@ swift_step=$(number "MLP training step" "$swift_out" "[0-9.]+ µs/step")
 torch_step=$(number "MLP training step" "$torch_out" "[0-9.]+ µs/step")
 swift_mm=$(number "matmul" "$swift_out" "tensor API [0-9.]+")
 torch_mm=$(number "matmul" "$torch_out" "[0-9.]+ GFLOP/s")
+swift_sample=$(number "sampling 10,000" "$swift_out" "[0-9.]+ s")
+torch_sample=$(number "sampling 10,000" "$torch_out" "[0-9.]+ s")
 swift_mem=$(number "peak memory" "$swift_out" "[0-9.]+ MB")
 torch_mem=$(number "peak memory" "$torch_out" "[0-9.]+ MB")
-python3 - "$swift_step" "$torch_step" "$swift_mm" "$torch_mm" "$swift_mem" "$torch_mem" <<'PY'
+python3 - "$swift_step" "$torch_step" "$swift_mm" "$torch_mm" "$swift_mem" "$torch_mem" "$swift_sample" "$torch_sample" <<'PY'
 import sys
-s_step, t_step, s_mm, t_mm, s_mem, t_mem = map(float, sys.argv[1:])
+s_step, t_step, s_mm, t_mm, s_mem, t_mem, s_sample, t_sample = map(float, sys.argv[1:])
 print(f"ratio: MLP training step {t_step / s_step:.2f}x faster than PyTorch (target >= 3x)")
 print(f"ratio: 512^3 matmul {s_mm / t_mm:.2f}x PyTorch's GFLOP/s")
+print(f"ratio: sampling 10,000 points through 100 steps {t_sample / s_sample:.2f}x faster than PyTorch (target >= 3x)")
 print(f"ratio: peak memory {s_mem / t_mem:.2f}x PyTorch's (target <= 0.5x)")
 PY

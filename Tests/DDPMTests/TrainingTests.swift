@@ -37,3 +37,32 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(trained, 0.14, "sliced Wasserstein-1 to fresh data: samples \(trained), noise \(untrained)")
     }
 }
+
+/// The notebook's interrupt (SIGINT, which the runtime turns into a flag)
+/// ends training and sampling cleanly, keeping what was done.
+final class InterruptTests: XCTestCase {
+    override func setUp() { notebookStart() }  // installs the SIGINT handler, as the executor does
+    override func tearDown() { Interrupt.clear() }
+
+    func testAnInterruptEndsTrainingAndKeepsTheLosses() {
+        let history = train(steps: 100, progress: false) { step in
+            if step == 9 { raise(SIGINT) }
+            return Tensor(Float(step))
+        }
+        XCTAssertTrue(history.interrupted)
+        XCTAssertEqual(history.losses, (0...9).map(Float.init))
+    }
+
+    func testAnInterruptEndsSamplingWithTheTrajectorySoFar() {
+        final class RaisesAtStep: NoisePredictor {
+            func callAsFunction(_ x: Tensor, _ t: [Int]) -> Tensor {
+                if t[0] == 95 { raise(SIGINT) }
+                return Tensor(repeating: 0, shape: x.shape)
+            }
+        }
+        let trajectory = DDPMSampler(schedule: NoiseSchedule(.linear, steps: 100)).sample(RaisesAtStep(), count: 4)
+        XCTAssertTrue(trajectory.interrupted)
+        XCTAssertEqual(trajectory.frames.count, 6)  // x_T and steps 99 … 95
+        XCTAssertEqual(trajectory.steps.last!, 95)
+    }
+}
