@@ -74,11 +74,20 @@ public final class MLPDiffusion: NoisePredictor {
         if let bad = t.first(where: { $0 < 0 || $0 >= steps }) {
             fail("MLPDiffusion: step \(bad) is out of range; this model was made for steps 0..<\(steps).")
         }
-        let features = embedding == .sinusoidal ? sinusoidalEmbedding(t, dimension: width) : nil
+        // A sampler asks about one step for every row: then E_i[t] is one row,
+        // folded into the layer's bias instead of being gathered for each row.
+        let uniform = t.allSatisfy { $0 == t[0] }
+        let rows = uniform ? [t[0]] : t
+        let features = embedding == .sinusoidal ? sinusoidalEmbedding(rows, dimension: width) : nil
         var h = x
         for i in 0..<3 {
-            let e = features.map { stepProjections[i]($0) } ?? stepEmbeddings[i](t)
-            h = (linears[i](h) + e).relu()
+            let e = features.map { stepProjections[i]($0) } ?? stepEmbeddings[i](rows)  // [rows, width]
+            if uniform {
+                let row = e.reshape([width])
+                h = linear(h, weight: linears[i].weight, bias: linears[i].bias.map { $0 + row } ?? row).relu()
+            } else {
+                h = (linears[i](h) + e).relu()
+            }
         }
         return linears[3](h)
     }

@@ -92,6 +92,20 @@ final class SamplerTests: XCTestCase {
         XCTAssertGreaterThan(loss.item(), 0)
     }
 
+    /// One step for all rows takes the folded-bias path; it must equal the seed's formula.
+    func testTheModelWithOneStepForAllRowsIsTheSeedsFormula() {
+        let model = MLPDiffusion(steps: 10, width: 8, generator: Generator(seed: 1))
+        let x = randn(3, 2, generator: Generator(seed: 2))
+        var h = x
+        for i in 0..<3 { h = (model.linears[i](h) + model.stepEmbeddings[i]([4, 4, 4])).relu() }
+        let expected = model.linears[3](h)
+        for (a, b) in zip(model(x, [4, 4, 4]).scalars, expected.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // and gradients still reach the embedding row
+        let loss = model(x, [4, 4, 4]).square().sum()
+        loss.backward()
+        XCTAssertNotNil(model.stepEmbeddings[0].weight.grad)
+    }
+
     func testSinusoidalFeaturesAndTheirModel() {
         let features = sinusoidalEmbedding([0, 3], dimension: 4)
         XCTAssertEqual(features.scalars[0...3].map { $0 }, [0, 1, 0, 1])
