@@ -27,13 +27,17 @@ extension TrainingHistory: CustomStringConvertible, Displayable {
                      losses.prefix(100).reduce(0, +) / Float(max(1, min(100, steps))), recentLoss())
     }
 
-    public var mimeBundle: MimeBundle { MimeBundle(text: description) }
+    /// The loss curve over the text summary.
+    public var mimeBundle: MimeBundle {
+        MimeBundle(html: "<div>\(lossCurveSVG(losses))<br><code>\(description)</code></div>", text: description)
+    }
 }
 
 /// Runs a training loop that you write, for `steps` steps: `body` gets the
 /// step number, does the PyTorch-shaped work (loss, `zeroGrad()`,
 /// `backward()`, `step()`) and returns the loss. The driver shows a progress
-/// bar updated in place (steps, rate, time left, latest loss), checks the
+/// bar and the loss curve, updated in place (steps, rate, time left, latest
+/// loss), checks the
 /// notebook's interrupt after every step (an interrupt ends the run cleanly;
 /// the model keeps what it learned), and returns the losses.
 ///
@@ -61,9 +65,9 @@ public func train(steps: Int, progress: Bool = true, _ body: (_ step: Int) -> Te
                 + "reduce it with .mean().")
         }
         losses.append(loss.item())
-        bar?.advance(to: step + 1, loss: losses.last!)
+        bar?.advance(to: step + 1, losses: losses)
     }
-    bar?.finish(loss: losses.last, interrupted: interrupted)
+    bar?.finish(losses: losses, interrupted: interrupted)
     if interrupted {
         let message = "Training stopped by the interrupt after \(losses.count) of \(steps) steps; "
             + "the model keeps what it learned.\n"
@@ -85,8 +89,9 @@ public func train(epochs: Int, over loader: DataLoader, progress: Bool = true,
     }
 }
 
-/// A progress line updated in place in the notebook (one output, replaced at
-/// most five times a second so that the frontend is not flooded).
+/// A progress line and a live loss curve, updated in place in the notebook
+/// (one output, replaced at most five times a second so that the frontend
+/// is not flooded).
 struct ProgressBar {
     let total: Int
     let unit: String
@@ -97,24 +102,24 @@ struct ProgressBar {
     init(total: Int, unit: String) {
         self.total = total
         self.unit = unit
-        if NotebookChannel.current != nil { handle = display(bundle(done: 0, loss: nil, note: "")) }
+        if NotebookChannel.current != nil { handle = display(bundle(done: 0, losses: [], note: "")) }
     }
 
-    mutating func advance(to done: Int, loss: Float) {
+    mutating func advance(to done: Int, losses: [Float]) {
         let now = Date()
-        guard now.timeIntervalSince(lastShown) >= 0.2 else { return }
+        guard handle != nil, now.timeIntervalSince(lastShown) >= 0.2 else { return }
         lastShown = now
-        handle?.update(bundle(done: done, loss: loss, note: ""))
+        handle?.update(bundle(done: done, losses: losses, note: ""))
     }
 
-    func finish(loss: Float?, interrupted: Bool) {
-        let done = interrupted ? nil : total
-        let final = bundle(done: done ?? -1, loss: loss, note: interrupted ? " (interrupted)" : "")
+    func finish(losses: [Float], interrupted: Bool) {
+        let final = bundle(done: interrupted ? -1 : total, losses: losses, note: interrupted ? " (interrupted)" : "")
         if let handle { handle.update(final) } else { print(final.data["text/plain"]!) }
     }
 
     /// `done` of -1: unknown (interrupted: shows the elapsed time only).
-    func bundle(done: Int, loss: Float?, note: String) -> MimeBundle {
+    func bundle(done: Int, losses: [Float], note: String) -> MimeBundle {
+        let loss = losses.last
         let elapsed = Date().timeIntervalSince(start)
         let count = max(done, 0)
         let rate = elapsed > 0 ? Double(count) / elapsed : 0
@@ -127,7 +132,7 @@ struct ProgressBar {
         text += note
         let fraction = total > 0 ? Double(max(done, 0)) / Double(total) : 1
         let html = "<div style=\"font-family: monospace\"><progress value=\"\(String(format: "%.4f", fraction))\" max=\"1\" "
-            + "style=\"width: 24em; vertical-align: middle\"></progress> \(text)</div>"
+            + "style=\"width: 24em; vertical-align: middle\"></progress> \(text)<br>\(lossCurveSVG(losses))</div>"
         return MimeBundle(html: html, text: text)
     }
 }

@@ -66,3 +66,27 @@ final class InterruptTests: XCTestCase {
         XCTAssertEqual(trajectory.steps.last!, 95)
     }
 }
+
+final class LossCurveTests: XCTestCase {
+    func testTheCurveIsSVGWithTheRawAndTheSmoothedLossInsideThePlot() {
+        let losses: [Float] = (0..<5000).map { (step: Int) -> Float in
+            let decay = Float(1 / Double(step + 1))
+            return decay + Float(step % 7) * 0.001
+        }
+        let svg = lossCurveSVG(losses, width: 480, height: 180)
+        XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"480\" height=\"180\""))
+        XCTAssertTrue(svg.hasSuffix("</svg>"))
+        let polylines = svg.components(separatedBy: "points=\"").dropFirst().map { $0.prefix(while: { $0 != "\"" }) }
+        XCTAssertEqual(polylines.count, 2)
+        for line in polylines {
+            let points: [[Double]] = line.split(separator: " ").map { pair in pair.split(separator: ",").map { Double($0)! } }
+            XCTAssertLessThanOrEqual(points.count, 420)  // about one point per pixel of the 412-pixel plot
+            for p in points {
+                XCTAssertTrue((56.0...468.01).contains(p[0]), "\(p)")
+                XCTAssertTrue((11.99...152.01).contains(p[1]), "\(p)")
+            }
+        }
+        XCTAssertTrue(svg.contains(">step 5000<"))
+        XCTAssertTrue(lossCurveSVG([1]).contains("waiting"))
+    }
+}
