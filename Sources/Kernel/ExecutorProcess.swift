@@ -81,10 +81,9 @@ final class ExecutorProcess {
     /// Answers the running cell's `readLine`.
     func answerInput(_ value: String?) { _ = writeAll(inputFD, InputReply(value: value).encodedLine()) }
 
-    /// Closes the command pipe (every idle state holder exits on EOF; a
-    /// waiting parent kills its child) and kills `running`, if any.
-    func terminate(running: pid_t?) {
-        if let running { kill(running, SIGKILL) }
+    /// Closes the pipes: an idle state holder exits at the end of its
+    /// commands, and a parent waiting for a cell kills its child.
+    func terminate() {
         for fd in [commandFD, inputFD, statusFD, stdoutFD, stderrFD, displayFD] { close(fd) }
     }
 

@@ -63,8 +63,8 @@ extension Kernel {
             }
             return .compile(diagnostics, sources: sources, output: "")
         }
-        warmUp.lock()  // the first cell waits for the warm-up compile
-        warmUp.unlock()
+        warmUp.wait()  // the first cell waits for the warm-up compile
+        warmUp.signal()
         let outcome: CellBuilder.Outcome
         do {
             outcome = try builder.build(source: prepared.source, module: module)
@@ -296,7 +296,7 @@ extension Kernel {
 
     /// Forgets a dead executor and the modules it had loaded.
     func discardExecutor() {
-        executor?.terminate(running: nil)
+        executor?.terminate()
         executor = nil
         lastModule = nil
     }

@@ -68,7 +68,9 @@ public final class Kernel {
     /// The request whose output the executor's pipes carry now.
     var currentParent: Message?
     var currentSilent = false
-    let warmUp = NSLock()
+    /// Signalled when the warm-up compile is done (a semaphore: the lock
+    /// would be released by another thread than the one that took it).
+    let warmUp = DispatchSemaphore(value: 0)
 
     public init(configuration: KernelConfiguration) throws {
         self.configuration = configuration
@@ -127,11 +129,10 @@ public final class Kernel {
     /// Compiles an empty cell in the background, so that the module cache and
     /// the page cache are warm when the user runs the first cell.
     func startWarmUp() {
-        warmUp.lock()
-        let builder = self.builder, rewriter = self.rewriter, lock = warmUp
+        let builder = self.builder, rewriter = self.rewriter, done = warmUp
         Thread.detachNewThread {
             _ = try? builder.build(source: rewriter.rewrite("", cellName: "warm-up", imports: ["DDPM"]), module: "WarmUp")
-            lock.unlock()
+            done.signal()
         }
     }
 
@@ -151,7 +152,7 @@ public final class Kernel {
             }
             if ready.fds.contains(true) { serviceIdleExecutor() }
         }
-        executor?.terminate(running: nil)
+        executor?.terminate()
         try? FileManager.default.removeItem(atPath: workDirectory)
         shell.close(); control.close(); stdin.close(); iopub.close()
         context.shutdown()
