@@ -1,6 +1,7 @@
 import CellCompiler
 import ExecutorWire
 import Foundation
+import JupyterProtocol
 
 /// The one `error` output of a failed cell (messaging spec, "Execution
 /// errors"): a name, a value, and the traceback lines the frontend shows.
@@ -11,6 +12,11 @@ struct CellError: Error {
     var ename: String
     var evalue: String
     var traceback: [String]
+
+    /// The fields of an `error` message, which an error reply repeats.
+    var fields: [String: JSONValue] {
+        ["ename": .string(ename), "evalue": .string(evalue), "traceback": .array(traceback.map(JSONValue.string))]
+    }
 
     static let rolledBack = "The cell was rolled back: every variable is as it was before the cell ran."
 

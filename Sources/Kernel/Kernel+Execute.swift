@@ -33,15 +33,13 @@ extension Kernel {
         let failure = run(code: code, cellName: storeHistory ? "Cell[\(executionCount)]" : "Cell[-]",
                           request: request, allowStdin: allowStdin)
         if let failure {
-            if !silent {
-                publish("error", ["ename": .string(failure.ename), "evalue": .string(failure.evalue),
-                                  "traceback": .array(failure.traceback.map(JSONValue.string))], parent: request)
-            }
+            if !silent { publish("error", .object(failure.fields), parent: request) }
             // The requests already waiting were sent before the user could see this error.
             let queued = stopOnError ? waitingShellRequests() : []
-            reply(request, on: shell, ["status": "error", "execution_count": .int(executionCount),
-                                       "ename": .string(failure.ename), "evalue": .string(failure.evalue),
-                                       "traceback": .array(failure.traceback.map(JSONValue.string))])
+            var content = failure.fields
+            content["status"] = "error"
+            content["execution_count"] = .int(executionCount)
+            reply(request, on: shell, .object(content))
             abort(queued)
         } else {
             reply(request, on: shell, ["status": "ok", "execution_count": .int(executionCount),

@@ -94,11 +94,8 @@ public final class Kernel {
         builder = CellBuilder(toolchain: configuration.toolchain, directory: workDirectory,
                               moduleCache: configuration.moduleCache)
         swiftVersion = Kernel.swiftVersion(frontend: configuration.toolchain.frontend)
-        let isSubreaper = ddpm_become_child_subreaper() == 0
-        let executor = try Kernel.startExecutor(configuration, workDirectory: workDirectory)
-        self.executor = executor
-        executorPIDs.insert(executor.pid)
-        if !isSubreaper { log("cannot become the child subreaper; orphaned executors go to init") }
+        if ddpm_become_child_subreaper() != 0 { log("cannot become the child subreaper; orphaned executors go to init") }
+        _ = try liveExecutor()  // started now, so that the first cell does not wait for it
         startWarmUp()
     }
 
