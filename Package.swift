@@ -39,6 +39,10 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        // Antialiased shapes and text (FreeType through fontconfig) for figures.
+        .systemLibrary(
+            name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]),
 
         // C kernels for loops Swift does not vectorise.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
@@ -47,6 +51,7 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "NN", dependencies: ["TensorCore", "CKernels"]),
         .target(name: "NotebookDisplay", dependencies: ["ExecutorWire", "CKernels"]),
+        .target(name: "Plotting", dependencies: ["TensorCore", "NotebookDisplay", "CPNG", "CCairo"]),
         .target(name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay", "CKernels"]),
 
         // The only vocabulary shared by the kernel, the executor and the notebook runtime.
@@ -87,6 +92,7 @@ let package = Package(
         .testTarget(name: "KernelTransportTests", dependencies: ["KernelTransport", "JupyterProtocol"]),
         // Goldens/ is read through #filePath: the goldens and the script that wrote them.
         .testTarget(name: "DDPMTests", dependencies: ["DDPM"], exclude: ["Goldens"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"], exclude: ["Baselines"]),
         .testTarget(name: "ExecutorWireTests", dependencies: ["ExecutorWire"]),
         .testTarget(name: "NotebookDisplayTests", dependencies: ["NotebookDisplay", "ExecutorWire"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel", "CellCompiler", "ExecutorWire", "JupyterProtocol"]),

@@ -1,2 +1,5 @@
 #pragma once
 #include <png.h>
+
+// PNG_FORMAT_RGBA is a macro expression Swift does not import.
+static const unsigned int ddpm_png_format_rgba = PNG_FORMAT_RGBA;

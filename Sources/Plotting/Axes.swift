@@ -1,0 +1,185 @@
+import Foundation
+import TensorCore
+
+/// One panel of a figure: scatter plots and lines in data coordinates, a
+/// title, axis labels and ticks (or none, with `showAxes = false`), and a
+/// legend for labelled series.
+public final class Axes {
+    /// The panel's title; `_{…}` and `_x` become subscripts (`"q(x_{10})"` reads q(x₁₀)).
+    public var title: String?
+    public var xlabel: String?
+    public var ylabel: String?
+    /// matplotlib's `set_axis_off()` when false: no frame, ticks or labels.
+    public var showAxes = true
+    /// Fixed limits; nil: fitted to the data with a 5% margin.
+    public var xlim: ClosedRange<Double>?
+    public var ylim: ClosedRange<Double>?
+
+    struct Scatter {
+        var x: [Float], y: [Float]
+        var size: Double, color: Color, edgeColor: Color?
+    }
+
+    struct Line {
+        var x: [Double], y: [Double]
+        var color: Color, width: Double, label: String?
+    }
+
+    var scatters: [Scatter] = []
+    var lines: [Line] = []
+
+    init() {}
+
+    /// Points of a `[N, 2]` tensor. `size` is the marker's area in points²
+    /// (matplotlib's `s`, 20 by default); `edgeColor` draws a ring around
+    /// each marker (the seeds' red points with white edges).
+    public func scatter(_ points: Tensor, size: Double = 20, color: Color = .blue, alpha: Double = 1,
+                        edgeColor: Color? = nil) {
+        guard points.shape.count == 2, points.shape[1] == 2 else {
+            fail("scatter: points must have shape [N, 2], got \(points.shape); for separate coordinates use scatter(x:y:).")
+        }
+        let values = points.scalars
+        scatter(x: stride(from: 0, to: values.count, by: 2).map { values[$0] },
+                y: stride(from: 1, to: values.count, by: 2).map { values[$0] },
+                size: size, color: color, alpha: alpha, edgeColor: edgeColor)
+    }
+
+    public func scatter(x: [Float], y: [Float], size: Double = 20, color: Color = .blue, alpha: Double = 1,
+                        edgeColor: Color? = nil) {
+        guard x.count == y.count else { fail("scatter: x has \(x.count) values but y has \(y.count); give one y per x.") }
+        scatters.append(Scatter(x: x, y: y, size: size, color: color.withAlpha(color.alpha * alpha),
+                                edgeColor: edgeColor?.withAlpha((edgeColor?.alpha ?? 1) * alpha)))
+    }
+
+    /// A line through (x[i], y[i]); with `label`, it appears in the legend.
+    public func plot(x: [Double], y: [Double], color: Color? = nil, lineWidth: Double = 1.5, label: String? = nil) {
+        guard x.count == y.count else { fail("plot: x has \(x.count) values but y has \(y.count); give one y per x.") }
+        lines.append(Line(x: x, y: y, color: color ?? Color.cycle[lines.count % Color.cycle.count], width: lineWidth,
+                          label: label))
+    }
+
+    /// A line of `y` against 0, 1, 2, … (a `[N]` tensor, such as a schedule's betas).
+    public func plot(_ y: Tensor, color: Color? = nil, lineWidth: Double = 1.5, label: String? = nil) {
+        let values = y.scalars.map(Double.init)
+        plot(x: values.indices.map(Double.init), y: values, color: color, lineWidth: lineWidth, label: label)
+    }
+
+    /// The data's extent with a 5% margin (matplotlib's default), or the fixed limits.
+    func limits() -> (x: ClosedRange<Double>, y: ClosedRange<Double>) {
+        var xs: [Double] = [], ys: [Double] = []
+        for s in scatters {
+            if let lo = s.x.min(), let hi = s.x.max() { xs += [Double(lo), Double(hi)] }
+            if let lo = s.y.min(), let hi = s.y.max() { ys += [Double(lo), Double(hi)] }
+        }
+        for l in lines {
+            xs += l.x.filter(\.isFinite)
+            ys += l.y.filter(\.isFinite)
+        }
+        func padded(_ values: [Double]) -> ClosedRange<Double> {
+            guard let lo = values.min(), let hi = values.max() else { return 0...1 }
+            let span = hi > lo ? hi - lo : max(abs(lo), 1)
+            return (lo - 0.05 * span)...(hi + 0.05 * span)
+        }
+        return (xlim ?? padded(xs), ylim ?? padded(ys))
+    }
+
+    func draw(on canvas: Canvas, in frame: Rect) {
+        let pt = canvas.scale  // pixels per point
+        let titleSpace = title == nil ? 4 * pt : 18 * pt
+        let plot = showAxes
+            ? frame.inset(left: (ylabel == nil ? 34 : 48) * pt, right: 8 * pt, top: titleSpace,
+                          bottom: (xlabel == nil ? 20 : 34) * pt)
+            : frame.inset(left: 4 * pt, right: 4 * pt, top: titleSpace, bottom: 4 * pt)
+        let (xr, yr) = limits()
+        func px(_ x: Double) -> Double { plot.x + (x - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * plot.width }
+        func py(_ y: Double) -> Double { plot.y + (1 - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound)) * plot.height }
+
+        if let title { canvas.text(subscripted(title), x: frame.x + frame.width / 2, y: frame.y + 13 * pt, size: 12, align: .center) }
+        if showAxes {
+            canvas.strokeRect(plot, color: .black, width: 0.8)
+            for tick in niceTicks(xr) {
+                let x = px(tick)
+                canvas.line(from: (x, plot.y + plot.height), to: (x, plot.y + plot.height + 3.5 * pt), color: .black, width: 0.8)
+                canvas.text(tickLabel(tick), x: x, y: plot.y + plot.height + 13 * pt, size: 9, align: .center)
+            }
+            for tick in niceTicks(yr) {
+                let y = py(tick)
+                canvas.line(from: (plot.x - 3.5 * pt, y), to: (plot.x, y), color: .black, width: 0.8)
+                canvas.text(tickLabel(tick), x: plot.x - 5 * pt, y: y + 3 * pt, size: 9, align: .right)
+            }
+            if let xlabel { canvas.text(xlabel, x: plot.x + plot.width / 2, y: plot.y + plot.height + 28 * pt, size: 10, align: .center) }
+            if let ylabel { canvas.text(ylabel, x: frame.x + 10 * pt, y: plot.y + plot.height / 2, size: 10, align: .center, vertical: true) }
+        }
+        canvas.clip(to: plot) {
+            for line in lines {
+                canvas.polyline(zip(line.x, line.y).map { (px($0), py($1)) }, color: line.color, width: line.width)
+            }
+            for s in scatters {
+                let diameter = s.size.squareRoot() * pt  // matplotlib: s is the area in points², the marker's width √s points
+                let sprite = Sprite(diameter: diameter, face: s.color, edge: s.edgeColor, edgeWidth: 0.8 * pt)
+                canvas.stamp(sprite, at: zip(s.x, s.y).map { (px(Double($0)), py(Double($1))) }, clip: plot)
+            }
+        }
+        let labelled = lines.filter { $0.label != nil }
+        if !labelled.isEmpty {
+            var y = plot.y + 12 * pt
+            for line in labelled {
+                let x = plot.x + plot.width - 90 * pt
+                canvas.line(from: (x, y - 3 * pt), to: (x + 16 * pt, y - 3 * pt), color: line.color, width: line.width)
+                canvas.text(line.label!, x: x + 20 * pt, y: y, size: 9, align: .left)
+                y += 13 * pt
+            }
+        }
+    }
+}
+
+/// About five round tick values inside `range` (1, 2 or 5 times a power of ten apart).
+func niceTicks(_ range: ClosedRange<Double>) -> [Double] {
+    let span = range.upperBound - range.lowerBound
+    guard span > 0, span.isFinite else { return [] }
+    let raw = span / 5
+    let magnitude = pow(10, floor(log10(raw)))
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+    var ticks: [Double] = []
+    var tick = ceil(range.lowerBound / step) * step
+    while tick <= range.upperBound + step * 1e-9 {
+        ticks.append(abs(tick) < step * 1e-9 ? 0 : tick)
+        tick += step
+    }
+    return ticks
+}
+
+func tickLabel(_ value: Double) -> String {
+    if value == value.rounded() && abs(value) < 1e6 { return String(Int(value)) }
+    let text = String(format: abs(value) < 1e-3 ? "%.1e" : "%.4g", value)
+    return text
+}
+
+/// Turns `_{…}` and `_x` (one character) into Unicode subscripts where
+/// Unicode has them, as a title's small TeX: `q(x_{10})` → `q(x₁₀)`,
+/// `ᾱ_t` → `ᾱₜ`. Characters without a subscript form stay as they are.
+public func subscripted(_ text: String) -> String {
+    let table: [Character: Character] = [
+        "0": "₀", "1": "₁", "2": "₂", "3": "₃", "4": "₄", "5": "₅", "6": "₆", "7": "₇", "8": "₈", "9": "₉",
+        "+": "₊", "-": "₋", "−": "₋", "=": "₌", "(": "₍", ")": "₎", "a": "ₐ", "e": "ₑ", "h": "ₕ", "i": "ᵢ",
+        "j": "ⱼ", "k": "ₖ", "l": "ₗ", "m": "ₘ", "n": "ₙ", "o": "ₒ", "p": "ₚ", "r": "ᵣ", "s": "ₛ", "t": "ₜ",
+        "u": "ᵤ", "v": "ᵥ", "x": "ₓ",
+    ]
+    var result = ""
+    var characters = Array(text)[...]
+    while let c = characters.popFirst() {
+        guard c == "_", let next = characters.first else {
+            result.append(c)
+            continue
+        }
+        if next == "{", let close = characters.firstIndex(of: "}") {
+            let inner = characters[characters.index(after: characters.startIndex)..<close]
+            result += inner.map { table[$0] ?? $0 }
+            characters = characters[characters.index(after: close)...]
+        } else {
+            result.append(table[next] ?? next)
+            characters = characters.dropFirst()
+        }
+    }
+    return result
+}

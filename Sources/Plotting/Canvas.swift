@@ -1,0 +1,187 @@
+import Foundation
+internal import CCairo
+
+/// A cairo image surface (premultiplied ARGB32) with the few drawing
+/// operations figures need: antialiased lines and text through cairo, and
+/// markers stamped from a pre-rendered sprite (tens of thousands of points
+/// per panel; drawing each as a cairo path would be many times slower).
+final class Canvas {
+    let width: Int
+    let height: Int
+    /// Pixels per typographic point (dpi / 72).
+    let scale: Double
+    let surface: OpaquePointer
+    let context: OpaquePointer
+
+    init(width: Int, height: Int, scale: Double) {
+        self.width = width
+        self.height = height
+        self.scale = scale
+        surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height))
+        context = cairo_create(surface)
+        cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
+    }
+
+    deinit {
+        cairo_destroy(context)
+        cairo_surface_destroy(surface)
+    }
+
+    private func setColor(_ c: Color) { cairo_set_source_rgba(context, c.red, c.green, c.blue, c.alpha) }
+
+    func fill(_ color: Color) {
+        setColor(color)
+        cairo_paint(context)
+    }
+
+    func strokeRect(_ r: Rect, color: Color, width: Double) {
+        setColor(color)
+        cairo_set_line_width(context, width * scale)
+        cairo_rectangle(context, r.x, r.y, r.width, r.height)
+        cairo_stroke(context)
+    }
+
+    func line(from a: (Double, Double), to b: (Double, Double), color: Color, width: Double) {
+        polyline([a, b], color: color, width: width)
+    }
+
+    func polyline(_ points: [(Double, Double)], color: Color, width: Double) {
+        guard let first = points.first else { return }
+        setColor(color)
+        cairo_set_line_width(context, width * scale)
+        cairo_set_line_join(context, CAIRO_LINE_JOIN_ROUND)
+        cairo_move_to(context, first.0, first.1)
+        for p in points.dropFirst() where p.0.isFinite && p.1.isFinite { cairo_line_to(context, p.0, p.1) }
+        cairo_stroke(context)
+    }
+
+    enum Align { case left, center, right }
+
+    /// Text of `size` points with its baseline at y; `vertical` turns it
+    /// to read upwards (a y label).
+    func text(_ string: String, x: Double, y: Double, size: Double, align: Align, vertical: Bool = false) {
+        setColor(.black)
+        cairo_set_font_size(context, size * scale)
+        var extents = cairo_text_extents_t()
+        cairo_text_extents(context, string, &extents)
+        let shift: Double
+        switch align {
+        case .left: shift = 0
+        case .center: shift = -extents.x_advance / 2
+        case .right: shift = -extents.x_advance
+        }
+        cairo_save(context)
+        cairo_translate(context, x, y)
+        if vertical { cairo_rotate(context, -Double.pi / 2) }
+        cairo_move_to(context, shift, 0)
+        cairo_show_text(context, string)
+        cairo_restore(context)
+    }
+
+    func clip(to r: Rect, _ body: () -> Void) {
+        cairo_save(context)
+        cairo_rectangle(context, r.x, r.y, r.width, r.height)
+        cairo_clip(context)
+        body()
+        cairo_restore(context)
+    }
+
+    /// Composites `sprite` centred at each point ("over", premultiplied),
+    /// skipping points outside `clip`.
+    func stamp(_ sprite: Sprite, at points: [(Double, Double)], clip: Rect) {
+        cairo_surface_flush(surface)
+        let stride = Int(cairo_image_surface_get_stride(surface)) / 4
+        let pixels = cairo_image_surface_get_data(surface)!.withMemoryRebound(to: UInt32.self, capacity: stride * height) { $0 }
+        let x0 = max(0, Int(clip.x)), x1 = min(width, Int((clip.x + clip.width).rounded(.up)))
+        let y0 = max(0, Int(clip.y)), y1 = min(height, Int((clip.y + clip.height).rounded(.up)))
+        let half = sprite.size / 2
+        sprite.pixels.withUnsafeBufferPointer { source in
+            for (px, py) in points where px.isFinite && py.isFinite {
+                let left = Int((px - Double(half)).rounded()), top = Int((py - Double(half)).rounded())
+                for sy in 0..<sprite.size {
+                    let y = top + sy
+                    if y < y0 || y >= y1 { continue }
+                    for sx in 0..<sprite.size {
+                        let x = left + sx
+                        if x < x0 || x >= x1 { continue }
+                        let s = source[sy * sprite.size + sx]
+                        let alpha = s >> 24
+                        if alpha == 0 { continue }
+                        let d = pixels[y * stride + x]
+                        pixels[y * stride + x] = alpha == 255 ? s : Canvas.over(s, d, alpha: alpha)
+                    }
+                }
+            }
+        }
+        cairo_surface_mark_dirty(surface)
+    }
+
+    /// Premultiplied "over": s + d·(1 − αs), per channel.
+    @inline(__always)
+    static func over(_ s: UInt32, _ d: UInt32, alpha: UInt32) -> UInt32 {
+        let inverse = 255 - alpha
+        var result: UInt32 = 0
+        for shift in [0, 8, 16, 24] as [UInt32] {
+            let sc = (s >> shift) & 0xFF, dc = (d >> shift) & 0xFF
+            result |= min(255, sc + (dc * inverse + 127) / 255) << shift
+        }
+        return result
+    }
+
+    /// 8-bit RGBA, un-premultiplied, rows top to bottom.
+    func rgba() -> [UInt8] {
+        cairo_surface_flush(surface)
+        let stride = Int(cairo_image_surface_get_stride(surface)) / 4
+        let pixels = cairo_image_surface_get_data(surface)!.withMemoryRebound(to: UInt32.self, capacity: stride * height) { $0 }
+        var out = [UInt8](repeating: 0, count: width * height * 4)
+        for y in 0..<height {
+            for x in 0..<width {
+                let p = pixels[y * stride + x]
+                let a = (p >> 24) & 0xFF
+                let i = (y * width + x) * 4
+                func channel(_ shift: UInt32) -> UInt8 {
+                    let c = (p >> shift) & 0xFF
+                    return a == 0 ? 0 : UInt8(min(255, (c * 255 + a / 2) / a))
+                }
+                out[i] = channel(16)
+                out[i + 1] = channel(8)
+                out[i + 2] = channel(0)
+                out[i + 3] = UInt8(a)
+            }
+        }
+        return out
+    }
+}
+
+/// A marker drawn once by cairo (antialiased disc, optional ring) and kept
+/// as premultiplied ARGB pixels for stamping.
+struct Sprite {
+    let size: Int
+    let pixels: [UInt32]
+
+    init(diameter: Double, face: Color, edge: Color?, edgeWidth: Double) {
+        let outer = diameter + (edge == nil ? 0 : edgeWidth)
+        size = max(1, Int(outer.rounded(.up)) + 2)
+        let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(size), Int32(size))!
+        let context = cairo_create(surface)!
+        let center = Double(size) / 2
+        cairo_arc(context, center, center, diameter / 2, 0, 2 * Double.pi)
+        cairo_set_source_rgba(context, face.red, face.green, face.blue, face.alpha)
+        if let edge {
+            cairo_fill_preserve(context)
+            cairo_set_source_rgba(context, edge.red, edge.green, edge.blue, edge.alpha)
+            cairo_set_line_width(context, edgeWidth)
+            cairo_stroke(context)
+        } else {
+            cairo_fill(context)
+        }
+        cairo_surface_flush(surface)
+        let stride = Int(cairo_image_surface_get_stride(surface)) / 4
+        let data = cairo_image_surface_get_data(surface)!.withMemoryRebound(to: UInt32.self, capacity: stride * size) { $0 }
+        var pixels: [UInt32] = []
+        for y in 0..<size { for x in 0..<size { pixels.append(data[y * stride + x]) } }
+        self.pixels = pixels
+        cairo_destroy(context)
+        cairo_surface_destroy(surface)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import NotebookDisplay
+import TensorCore
+internal import CCairo
+
+/// A figure: a grid of panels (`Axes`), `width` × `height` inches at `dpi`,
+/// as matplotlib's `plt.subplots(rows, columns, figsize:)`. It shows itself
+/// inline as a PNG when it is a cell's last value.
+///
+///     let figure = Figure(rows: 2, columns: 10, width: 28, height: 3)
+///     figure[0, 3].scatter(points, color: .red, edgeColor: .white)
+///     figure[0, 3].title = "q(x₁₅)"
+public final class Figure {
+    public let rows: Int
+    public let columns: Int
+    public let width: Double
+    public let height: Double
+    public let dpi: Double
+    public let axes: [Axes]
+
+    public init(rows: Int = 1, columns: Int = 1, width: Double = 6.4, height: Double = 4.8, dpi: Double = 100) {
+        guard rows >= 1, columns >= 1 else { fail("Figure: rows and columns must be at least 1, got \(rows) and \(columns).") }
+        guard width > 0, height > 0, dpi > 0, width * dpi <= 20_000, height * dpi <= 20_000 else {
+            fail("Figure: the size \(width)×\(height) inches at \(dpi) dpi is not drawable; "
+                + "use positive sizes up to 20,000 pixels a side.")
+        }
+        self.rows = rows
+        self.columns = columns
+        self.width = width
+        self.height = height
+        self.dpi = dpi
+        axes = (0..<(rows * columns)).map { _ in Axes() }
+    }
+
+    /// The panel at `row`, `column`.
+    public subscript(row: Int, column: Int) -> Axes {
+        guard row >= 0, row < rows, column >= 0, column < columns else {
+            fail("Figure: there is no panel [\(row), \(column)]; this figure has \(rows) rows and \(columns) columns.")
+        }
+        return axes[row * columns + column]
+    }
+
+    public var pixelWidth: Int { Int((width * dpi).rounded()) }
+    public var pixelHeight: Int { Int((height * dpi).rounded()) }
+
+    /// The figure as 8-bit RGBA pixels on white, rows top to bottom.
+    public func renderRGBA() -> [UInt8] {
+        let canvas = Canvas(width: pixelWidth, height: pixelHeight, scale: dpi / 72)
+        canvas.fill(Color.white)
+        let cellWidth = Double(pixelWidth) / Double(columns), cellHeight = Double(pixelHeight) / Double(rows)
+        for row in 0..<rows {
+            for column in 0..<columns {
+                let frame = Rect(x: Double(column) * cellWidth, y: Double(row) * cellHeight, width: cellWidth, height: cellHeight)
+                self[row, column].draw(on: canvas, in: frame)
+            }
+        }
+        return canvas.rgba()
+    }
+
+    /// The figure as a PNG file's bytes.
+    public func png() -> [UInt8] { PNG.encode(rgba: renderRGBA(), width: pixelWidth, height: pixelHeight) }
+}
+
+extension Figure: Displayable {
+    public var mimeBundle: MimeBundle {
+        MimeBundle(image: png(), mimeType: "image/png", text: "<Figure \(pixelWidth)×\(pixelHeight) with \(axes.count) panels>")
+    }
+}
+
+struct Rect {
+    var x, y, width, height: Double
+    func inset(left: Double, right: Double, top: Double, bottom: Double) -> Rect {
+        Rect(x: x + left, y: y + top, width: max(1, width - left - right), height: max(1, height - top - bottom))
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Plotting
+import TensorCore
+import XCTest
+
+/// Rendered figures against recorded baselines, compared as decoded pixels
+/// with a tolerance (STYLE rule 4). A missing baseline is written into
+/// Baselines/ and the test fails, so that a recording never passes silently;
+/// look at the new PNG, then commit it.
+final class FigureTests: XCTestCase {
+    let baselines = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Baselines")
+
+    func assertMatchesBaseline(_ figure: Figure, named name: String, tolerance: Double = 2,
+                               file: StaticString = #filePath, line: UInt = #line) throws {
+        let png = figure.png()
+        let url = baselines.appendingPathComponent(name + ".png")
+        guard let recorded = try? Data(contentsOf: url) else {
+            try Data(png).write(to: url)
+            XCTFail("No baseline for \(name): recorded \(url.path); look at it, then commit it.", file: file, line: line)
+            return
+        }
+        let expected = try XCTUnwrap(PNG.decode(Array(recorded)), file: file, line: line)
+        let actual = try XCTUnwrap(PNG.decode(png), file: file, line: line)
+        XCTAssertEqual(actual.width, expected.width, file: file, line: line)
+        XCTAssertEqual(actual.height, expected.height, file: file, line: line)
+        guard actual.rgba.count == expected.rgba.count else { return }
+        // Mean absolute difference per channel, in 0…255.
+        let difference = zip(actual.rgba, expected.rgba).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }
+        let mean = Double(difference) / Double(actual.rgba.count)
+        if mean > tolerance {
+            try Data(png).write(to: baselines.appendingPathComponent(name + ".actual.png"))
+        }
+        XCTAssertLessThanOrEqual(mean, tolerance, "\(name) differs from its baseline (mean |Δ| \(mean))", file: file, line: line)
+    }
+
+    /// Seed 000's grid of q(x_t), small: 2×3 panels of a noisy ring, red
+    /// points with white edges, titles with subscripts, axes off.
+    func testAScatterGridWithTitlesLikeSeed000() throws {
+        let generator = Generator(seed: 1)
+        let figure = Figure(rows: 2, columns: 3, width: 9, height: 3.5, dpi: 60)
+        for panel in 0..<6 {
+            let angle = rand(shape: [400], generator: generator).scalars.map { Double($0) * 2 * .pi }
+            let noise = Double(panel) * 0.1
+            let points = Tensor(angle.flatMap { [Float(cos($0)), Float(sin($0))] }, shape: [400, 2])
+                + randn(shape: [400, 2], generator: generator) * Float(noise)
+            let axes = figure[panel / 3, panel % 3]
+            axes.scatter(points, color: .red, edgeColor: .white)
+            axes.showAxes = false
+            axes.title = "q(x_{\(panel * 5)})"
+        }
+        try assertMatchesBaseline(figure, named: "scatter-grid")
+    }
+
+    func testTitlesTurnTeXSubscriptsIntoUnicode() {
+        XCTAssertEqual(subscripted("q(x_{10})"), "q(x₁₀)")
+        XCTAssertEqual(subscripted("ᾱ_t and β_{t-1}"), "ᾱₜ and βₜ₋₁")
+        XCTAssertEqual(subscripted("x_{T}"), "xT")  // no subscript capital T in Unicode
+        XCTAssertEqual(subscripted("a_"), "a_")
+    }
+
+    func testALinePlotWithAxesLabelsAndALegend() throws {
+        let figure = Figure(width: 5, height: 3.2, dpi: 72)
+        let t = (0..<100).map(Double.init)
+        figure[0, 0].plot(x: t, y: t.map { 1e-4 + (0.02 - 1e-4) * $0 / 99 }, label: "linear β")
+        figure[0, 0].plot(x: t, y: t.map { 0.02 / (1 + exp(-($0 - 50) / 8)) }, label: "sigmoid β")
+        figure[0, 0].title = "β_t"
+        figure[0, 0].xlabel = "t"
+        figure[0, 0].ylabel = "β"
+        try assertMatchesBaseline(figure, named: "line-legend")
+    }
+}
