@@ -7,6 +7,7 @@
 // Dependencies point one way:
 //   COpenBLAS, CKernels ← TensorCore ← NN ← DDPM
 //   ExecutorWire, CKernels ← NotebookDisplay ← DDPM
+//   TensorCore, NotebookDisplay, CPNG, CCairo ← Plotting ← DDPM
 // and on the kernel side, which never imports the DSL:
 //   JupyterProtocol, KernelTransport, CellCompiler, ExecutorWire ← Kernel ← ddpm-kernel
 //   ExecutorWire ← ddpm-executor (which dlopens libDDPM.so and the cells)
@@ -52,7 +53,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["TensorCore", "CKernels"]),
         .target(name: "NotebookDisplay", dependencies: ["ExecutorWire", "CKernels"]),
         .target(name: "Plotting", dependencies: ["TensorCore", "NotebookDisplay", "CPNG", "CCairo"]),
-        .target(name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay", "CKernels"]),
+        .target(name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay", "Plotting", "CKernels"]),
 
         // The only vocabulary shared by the kernel, the executor and the notebook runtime.
         .target(name: "ExecutorWire"),

@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: ddpm-bench and the same work in PyTorch (CPU), in
-# one run, with the ratios. PyTorch goes into its own virtual environment,
-# .venv-bench. Not part of the tests.
+# Side-by-side benchmark: ddpm-bench and the same work in PyTorch (CPU) and
+# matplotlib, in one run, with the ratios. The references go into their own
+# virtual environment, .venv-bench. Not part of the tests.
 #
 #   bash scripts/bench.sh [--steps N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-if [ ! -x .venv-bench/bin/python ] || ! .venv-bench/bin/python -c "import torch" 2>/dev/null; then
-    python3 -m venv .venv-bench
-    .venv-bench/bin/pip install -q torch==2.13.0+cpu numpy
-fi
+source scripts/python-env.sh
+python_env .venv-bench torch==2.13.0+cpu numpy matplotlib==3.10.7
 swift build -c release --product ddpm-bench >/dev/null
+mkdir -p out
 swift_out=$(.build/release/ddpm-bench "$@")
 torch_out=$(.venv-bench/bin/python bench/reference_torch.py "$@")
+mpl_out=$(.venv-bench/bin/python bench/reference_matplotlib.py)
 echo "$swift_out"
 echo "$torch_out"
+echo "$mpl_out"
 number() { grep "$1" <<<"$2" | grep -oE "$3" | head -1 | grep -oE "[0-9.]+" | head -1; }
 swift_step=$(number "MLP training step" "$swift_out" "[0-9.]+ µs/step")
 torch_step=$(number "MLP training step" "$torch_out" "[0-9.]+ µs/step")
@@ -23,13 +24,17 @@ swift_mm=$(number "matmul" "$swift_out" "tensor API [0-9.]+")
 torch_mm=$(number "matmul" "$torch_out" "[0-9.]+ GFLOP/s")
 swift_sample=$(number "sampling 10,000" "$swift_out" ": [0-9.]+ s")
 torch_sample=$(number "sampling 10,000" "$torch_out" ": [0-9.]+ s")
+swift_figure=$(number "seed 000 figure" "$swift_out" ": [0-9.]+ s")
+mpl_figure=$(number "seed 000 figure" "$mpl_out" ": [0-9.]+ s")
 swift_mem=$(number "peak memory" "$swift_out" "[0-9.]+ MB")
 torch_mem=$(number "peak memory" "$torch_out" "[0-9.]+ MB")
-python3 - "$swift_step" "$torch_step" "$swift_mm" "$torch_mm" "$swift_mem" "$torch_mem" "$swift_sample" "$torch_sample" <<'PY'
+python3 - "$swift_step" "$torch_step" "$swift_mm" "$torch_mm" "$swift_mem" "$torch_mem" "$swift_sample" "$torch_sample" \
+    "$swift_figure" "$mpl_figure" <<'PY'
 import sys
-s_step, t_step, s_mm, t_mm, s_mem, t_mem, s_sample, t_sample = map(float, sys.argv[1:])
+s_step, t_step, s_mm, t_mm, s_mem, t_mem, s_sample, t_sample, s_fig, m_fig = map(float, sys.argv[1:])
 print(f"ratio: MLP training step {t_step / s_step:.2f}x faster than PyTorch (target >= 3x)")
 print(f"ratio: 512^3 matmul {s_mm / t_mm:.2f}x PyTorch's GFLOP/s")
 print(f"ratio: sampling 10,000 points through 100 steps {t_sample / s_sample:.2f}x faster than PyTorch (target >= 3x)")
+print(f"ratio: seed 000 figure to PNG {m_fig / s_fig:.1f}x faster than matplotlib (target >= 10x)")
 print(f"ratio: peak memory {s_mem / t_mem:.2f}x PyTorch's (target <= 0.5x)")
 PY

@@ -3,3 +3,4 @@
 @_exported import NN
 @_exported import TensorCore
 @_exported import NotebookDisplay
+@_exported import Plotting

@@ -57,8 +57,9 @@ public final class Figure {
         return canvas.rgba()
     }
 
-    /// The figure as a PNG file's bytes.
-    public func png() -> [UInt8] { PNG.encode(rgba: renderRGBA(), width: pixelWidth, height: pixelHeight) }
+    /// The figure as a PNG file's bytes (indexed colour: a figure's few
+    /// colours and their blends fit a palette).
+    public func png() -> [UInt8] { PNG.encode(rgba: renderRGBA(), width: pixelWidth, height: pixelHeight, indexed: true) }
 }
 
 extension Figure: Displayable {

@@ -1,28 +1,110 @@
 import Foundation
 internal import CPNG
 
-/// PNG files through libpng's simplified API (`png_image`, libpng 1.6),
-/// which reports errors by return value instead of `longjmp`.
+/// PNG files through libpng: writing with its full API (filters and
+/// compression level chosen), reading with its simplified one (`png_image`).
 public enum PNG {
-    /// Encodes 8-bit RGBA pixels, rows top to bottom.
-    public static func encode(rgba: [UInt8], width: Int, height: Int) -> [UInt8] {
+    /// Encodes 8-bit RGBA pixels, rows top to bottom. An opaque image is
+    /// written as RGB. `level` is zlib's compression level (0–9); every
+    /// row gets the filter that libpng's heuristic picks.
+    ///
+    /// With `indexed`, an opaque image is written with a palette of its 256
+    /// most frequent colours, a third of the bytes to compress: exact when
+    /// it has at most 256 colours (a plot: a few colours and their
+    /// antialiased blends), otherwise each rarer colour becomes its nearest
+    /// palette colour.
+    public static func encode(rgba: [UInt8], width: Int, height: Int, level: Int32 = 6, indexed: Bool = false) -> [UInt8] {
         guard width > 0, height > 0, rgba.count == width * height * 4 else {
             fail("PNG.encode: expected \(width)×\(height)×4 = \(width * height * 4) bytes of RGBA, got \(rgba.count).")
         }
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        image.width = UInt32(width)
-        image.height = UInt32(height)
-        image.format = UInt32(ddpm_png_format_rgba)
-        var size = 0
-        // The first call measures, the second writes.
-        _ = rgba.withUnsafeBytes { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, 0, nil) }
-        var bytes = [UInt8](repeating: 0, count: size)
-        let ok = bytes.withUnsafeMutableBytes { out in
-            rgba.withUnsafeBytes { png_image_write_to_memory(&image, out.baseAddress, &size, 0, $0.baseAddress, 0, nil) }
+        let opaque = stride(from: 3, to: rgba.count, by: 4).allSatisfy { rgba[$0] == 255 }
+        let palette = indexed && opaque ? Palette(rgba: rgba) : nil
+        let channels = palette != nil ? 1 : opaque ? 3 : 4
+        var pixels: [UInt8]
+        if let palette {
+            pixels = palette.indices
+        } else if opaque {  // drop the alpha bytes
+            pixels = [UInt8](repeating: 0, count: width * height * 3)
+            for i in 0..<(width * height) {
+                pixels[3 * i] = rgba[4 * i]
+                pixels[3 * i + 1] = rgba[4 * i + 1]
+                pixels[3 * i + 2] = rgba[4 * i + 2]
+            }
+        } else {
+            pixels = rgba
         }
-        guard ok != 0 else { fail("PNG.encode: libpng failed: \(message(of: image))") }
-        return Array(bytes.prefix(size))
+        // libpng reports errors through a function that must not return: it stops the program.
+        let onError: png_error_ptr = { _, message in
+            fatalError("PNG.encode: libpng failed: \(message.map { String(cString: $0) } ?? "unknown error")")
+        }
+        var writer = png_create_write_struct(PNG_LIBPNG_VER_STRING, nil, onError, nil)
+        guard writer != nil else { fail("PNG.encode: libpng could not start (out of memory?).") }
+        var info = png_create_info_struct(writer)
+        defer { png_destroy_write_struct(&writer, &info) }
+        let output = OutputBuffer()
+        png_set_write_fn(writer, Unmanaged.passUnretained(output).toOpaque(), { writer, data, length in
+            let output = Unmanaged<OutputBuffer>.fromOpaque(png_get_io_ptr(writer)!).takeUnretainedValue()
+            output.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+        }, nil)
+        png_set_IHDR(writer, info, UInt32(width), UInt32(height), 8,
+                     palette != nil ? ddpm_png_color_type_palette : opaque ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA,
+                     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT)
+        if let palette {
+            let colors = palette.colors.map { png_color(red: UInt8($0 >> 16 & 0xFF), green: UInt8($0 >> 8 & 0xFF), blue: UInt8($0 & 0xFF)) }
+            png_set_PLTE(writer, info, colors, Int32(colors.count))
+        }
+        png_set_compression_level(writer, level)
+        png_write_info(writer, info)
+        pixels.withUnsafeMutableBufferPointer { buffer in
+            for row in 0..<height { png_write_row(writer, buffer.baseAddress! + row * width * channels) }
+        }
+        png_write_end(writer, info)
+        return output.bytes
+    }
+
+    /// The 256 most frequent colours of an opaque image and each pixel's index.
+    struct Palette {
+        var colors: [UInt32] = []
+        var indices: [UInt8]
+
+        init(rgba: [UInt8]) {
+            let count = rgba.count / 4
+            var frequency: [UInt32: Int] = [:]
+            var keys = [UInt32](repeating: 0, count: count)
+            for i in 0..<count {
+                let key = UInt32(rgba[4 * i]) << 16 | UInt32(rgba[4 * i + 1]) << 8 | UInt32(rgba[4 * i + 2])
+                keys[i] = key
+                frequency[key, default: 0] += 1
+            }
+            colors = frequency.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+                .prefix(256).map(\.key)
+            var index: [UInt32: UInt8] = [:]
+            for (i, color) in colors.enumerated() { index[color] = UInt8(i) }
+            let palette = colors
+            func nearest(_ key: UInt32) -> UInt8 {
+                func distance(_ a: UInt32, _ b: UInt32) -> Int {
+                    let dr = Int(a >> 16 & 0xFF) - Int(b >> 16 & 0xFF), dg = Int(a >> 8 & 0xFF) - Int(b >> 8 & 0xFF)
+                    let db = Int(a & 0xFF) - Int(b & 0xFF)
+                    return dr * dr + dg * dg + db * db
+                }
+                return UInt8(palette.indices.min { distance(palette[$0], key) < distance(palette[$1], key) }!)
+            }
+            indices = [UInt8](repeating: 0, count: count)
+            for i in 0..<count {
+                let key = keys[i]
+                if let found = index[key] {
+                    indices[i] = found
+                } else {
+                    let found = nearest(key)
+                    index[key] = found  // remembered: the next pixel of this colour is a lookup
+                    indices[i] = found
+                }
+            }
+        }
+    }
+
+    private final class OutputBuffer {
+        var bytes: [UInt8] = []
     }
 
     /// Decodes a PNG into 8-bit RGBA pixels; nil when the bytes are not a PNG.
@@ -38,9 +120,6 @@ public enum PNG {
         return finished != 0 ? (rgba, Int(image.width), Int(image.height)) : nil
     }
 
-    private static func message(of image: png_image) -> String {
-        withUnsafeBytes(of: image.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-    }
 }
 
 func fail(_ message: String) -> Never { fatalError(message) }

@@ -89,6 +89,24 @@ let sampling = best(of: 3) { trajectory = sampler.sample(model, count: 10_000) }
 print(String(format: "sampling 10,000 points through %d steps: %.3f s (sliced Wasserstein-1 to fresh data %.3f)",
              steps, sampling, slicedWasserstein(trajectory!.samples, swissRoll(count: 10_000))))
 
+// Seed 000's figure: a 2×10 grid of scatter plots of 10,000 points each, 28×3 inches at 100 dpi.
+let rolls = (0..<20).map { i in schedule.qSample(data, t: i * steps / 20).xt }
+func seed000Figure() -> [UInt8] {
+    let figure = Figure(rows: 2, columns: 10, width: 28, height: 3, dpi: 100)
+    for (i, points) in rolls.enumerated() {
+        let axes = figure[i / 10, i % 10]
+        axes.scatter(points, color: .red, edgeColor: .white)
+        axes.showAxes = false
+        axes.title = "q(x_{\(i * steps / 20)})"
+    }
+    return figure.png()
+}
+var figureBytes: [UInt8] = []
+let figureSeconds = best(of: 5) { figureBytes = seed000Figure() }
+try! Data(figureBytes).write(to: URL(fileURLWithPath: "out/bench-seed000-grid.png"))
+print(String(format: "seed 000 figure (2x10 scatter grid, 10,000 points each, 2800x300 px) to PNG: %.3f s, %d KB",
+             figureSeconds, figureBytes.count / 1024))
+
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
 print(String(format: "peak memory: %.1f MB resident", Double(usage.ru_maxrss) / 1024))
