@@ -68,6 +68,13 @@ extension Figure: Displayable {
     }
 }
 
+extension Animation: Displayable {
+    public var mimeBundle: MimeBundle {
+        MimeBundle(image: gif(), mimeType: "image/gif",
+                   text: "<Animation of \(frames.count) frames, \(frames[0].pixelWidth)×\(frames[0].pixelHeight)>")
+    }
+}
+
 struct Rect {
     var x, y, width, height: Double
     func inset(left: Double, right: Double, top: Double, bottom: Double) -> Rect {

@@ -18,11 +18,11 @@ public enum PNG {
             fail("PNG.encode: expected \(width)×\(height)×4 = \(width * height * 4) bytes of RGBA, got \(rgba.count).")
         }
         let opaque = stride(from: 3, to: rgba.count, by: 4).allSatisfy { rgba[$0] == 255 }
-        let palette = indexed && opaque ? Palette(rgba: rgba) : nil
+        var palette = indexed && opaque ? Palette(frames: [rgba]) : nil
         let channels = palette != nil ? 1 : opaque ? 3 : 4
         var pixels: [UInt8]
-        if let palette {
-            pixels = palette.indices
+        if palette != nil {
+            pixels = palette!.indices(of: rgba)
         } else if opaque {  // drop the alpha bytes
             pixels = [UInt8](repeating: 0, count: width * height * 3)
             for i in 0..<(width * height) {
@@ -60,47 +60,6 @@ public enum PNG {
         }
         png_write_end(writer, info)
         return output.bytes
-    }
-
-    /// The 256 most frequent colours of an opaque image and each pixel's index.
-    struct Palette {
-        var colors: [UInt32] = []
-        var indices: [UInt8]
-
-        init(rgba: [UInt8]) {
-            let count = rgba.count / 4
-            var frequency: [UInt32: Int] = [:]
-            var keys = [UInt32](repeating: 0, count: count)
-            for i in 0..<count {
-                let key = UInt32(rgba[4 * i]) << 16 | UInt32(rgba[4 * i + 1]) << 8 | UInt32(rgba[4 * i + 2])
-                keys[i] = key
-                frequency[key, default: 0] += 1
-            }
-            colors = frequency.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
-                .prefix(256).map(\.key)
-            var index: [UInt32: UInt8] = [:]
-            for (i, color) in colors.enumerated() { index[color] = UInt8(i) }
-            let palette = colors
-            func nearest(_ key: UInt32) -> UInt8 {
-                func distance(_ a: UInt32, _ b: UInt32) -> Int {
-                    let dr = Int(a >> 16 & 0xFF) - Int(b >> 16 & 0xFF), dg = Int(a >> 8 & 0xFF) - Int(b >> 8 & 0xFF)
-                    let db = Int(a & 0xFF) - Int(b & 0xFF)
-                    return dr * dr + dg * dg + db * db
-                }
-                return UInt8(palette.indices.min { distance(palette[$0], key) < distance(palette[$1], key) }!)
-            }
-            indices = [UInt8](repeating: 0, count: count)
-            for i in 0..<count {
-                let key = keys[i]
-                if let found = index[key] {
-                    indices[i] = found
-                } else {
-                    let found = nearest(key)
-                    index[key] = found  // remembered: the next pixel of this colour is a lookup
-                    indices[i] = found
-                }
-            }
-        }
     }
 
     private final class OutputBuffer {
