@@ -1,5 +1,4 @@
 import Foundation
-import NotebookDisplay
 import TensorCore
 
 /// The shape of β_t over the steps. Raw values are diffusers' names
@@ -172,13 +171,11 @@ public struct NoiseSchedule: Sendable {
     public var snr: Tensor { tensor(\.snr) }
 }
 
-extension NoiseSchedule: CustomStringConvertible, Displayable {
+extension NoiseSchedule: CustomStringConvertible {
     public var description: String {
         let name = kind?.rawValue ?? "custom"
         func short(_ x: Double) -> String { String(format: "%.3g", x) }
         return "NoiseSchedule(\(name), T = \(steps), β from \(short(table[0].beta)) to \(short(table[steps - 1].beta)), "
             + "ᾱ_T = \(short(table[steps - 1].alphaBar)))"
     }
-
-    public var mimeBundle: MimeBundle { MimeBundle(text: description) }
 }

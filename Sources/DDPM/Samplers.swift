@@ -135,11 +135,9 @@ func reverse(from xT: Tensor, steps: [Int], step: (Tensor, Int) -> Tensor) -> Tr
     return Trajectory(frames: frames, steps: labels, interrupted: false)
 }
 
-extension Trajectory: CustomStringConvertible, Displayable {
+extension Trajectory: CustomStringConvertible {
     public var description: String {
         let shape = frames.first?.shape ?? []
         return "Trajectory(\(frames.count) frames of \(shape)\(interrupted ? ", interrupted" : ""))"
     }
-
-    public var mimeBundle: MimeBundle { MimeBundle(text: description) }
 }

@@ -107,8 +107,8 @@ public final class Axes {
                 canvas.line(from: (plot.x - 3.5 * pt, y), to: (plot.x, y), color: .black, width: 0.8)
                 canvas.text(tickLabel(tick), x: plot.x - 5 * pt, y: y + 3 * pt, size: 9, align: .right)
             }
-            if let xlabel { canvas.text(xlabel, x: plot.x + plot.width / 2, y: plot.y + plot.height + 28 * pt, size: 10, align: .center) }
-            if let ylabel { canvas.text(ylabel, x: frame.x + 10 * pt, y: plot.y + plot.height / 2, size: 10, align: .center, vertical: true) }
+            if let xlabel { canvas.text(subscripted(xlabel), x: plot.x + plot.width / 2, y: plot.y + plot.height + 28 * pt, size: 10, align: .center) }
+            if let ylabel { canvas.text(subscripted(ylabel), x: frame.x + 10 * pt, y: plot.y + plot.height / 2, size: 10, align: .center, vertical: true) }
         }
         canvas.clip(to: plot) {
             for line in lines {
@@ -126,7 +126,7 @@ public final class Axes {
             for line in labelled {
                 let x = plot.x + plot.width - 90 * pt
                 canvas.line(from: (x, y - 3 * pt), to: (x + 16 * pt, y - 3 * pt), color: line.color, width: line.width)
-                canvas.text(line.label!, x: x + 20 * pt, y: y, size: 9, align: .left)
+                canvas.text(subscripted(line.label!), x: x + 20 * pt, y: y, size: 9, align: .left)
                 y += 13 * pt
             }
         }

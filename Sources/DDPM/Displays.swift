@@ -1,0 +1,116 @@
+import Foundation
+import NN
+import NotebookDisplay
+import Plotting
+import TensorCore
+
+// How the DSL's values show themselves as a cell's last value (or through
+// `display(_:)`): a picture where one says more, with the text beside it.
+
+extension NoiseSchedule {
+    /// β_t and ᾱ_t against t, side by side.
+    public var figure: Figure {
+        let figure = Figure(columns: 2, width: 9, height: 3, dpi: 80)
+        figure[0, 0].plot(betas, color: .blue)
+        figure[0, 0].title = "β_t (\(kind?.rawValue ?? "custom"), T = \(steps))"
+        figure[0, 0].xlabel = "t"
+        figure[0, 1].plot(alphaBars, color: .orange, label: "ᾱ_t")
+        figure[0, 1].plot(sqrtOneMinusAlphaBars, color: .green, label: "√(1 − ᾱ_t)")
+        figure[0, 1].title = "ᾱ_t and the noise's scale"
+        figure[0, 1].xlabel = "t"
+        return figure
+    }
+}
+
+/// A tensor of 2-D points (`[N, 2]`, N ≥ 20) shows its scatter plot; every
+/// tensor shows its shape and values compactly as text.
+extension Tensor: Displayable {
+    public var mimeBundle: MimeBundle {
+        guard shape.count == 2, shape[1] == 2, shape[0] >= 20 else { return MimeBundle(text: description) }
+        let figure = Figure(width: 4, height: 3.2, dpi: 80)
+        figure[0, 0].scatter(self, size: shape[0] > 2_000 ? 5 : 12, color: .red, alpha: 0.6, edgeColor: .white)
+        figure[0, 0].title = "\(shape[0]) points"
+        var bundle = figure.mimeBundle
+        bundle.data["text/plain"] = description
+        return bundle
+    }
+}
+
+extension Trajectory {
+    /// A strip of `panels` frames, evenly spaced from x_T to x_0 (seed
+    /// 000's 1×10 strip of the reverse process).
+    public func strip(panels: Int = 10) -> Figure {
+        let count = min(max(panels, 1), frames.count)
+        let figure = Figure(columns: count, width: 2.8 * Double(count), height: 3, dpi: 60)
+        for i in 0..<count {
+            let index = count == 1 ? frames.count - 1 : i * (frames.count - 1) / (count - 1)
+            let axes = figure[0, i]
+            axes.scatter(frames[index], size: 4, color: .red, edgeColor: .white)
+            axes.showAxes = false
+            axes.title = steps[index].map { "x_{\($0)}" } ?? "x_T"
+        }
+        return figure
+    }
+
+    /// The path as an animated GIF, one frame every `every` steps (the
+    /// seeds' reverse-process GIF), with shared axes so that points move,
+    /// not the frame.
+    public func animation(every: Int = 1, delay: Double = 0.1) -> Animation {
+        let chosen = Array(Swift.stride(from: 0, to: frames.count, by: max(1, every))) + [frames.count - 1]
+        let all = chosen.map { frames[$0].scalars }
+        let xs = all.flatMap { s in Swift.stride(from: 0, to: s.count, by: 2).map { Double(s[$0]) } }
+        let ys = all.flatMap { s in Swift.stride(from: 1, to: s.count, by: 2).map { Double(s[$0]) } }
+        let xlim = (xs.min() ?? -1)...(xs.max() ?? 1), ylim = (ys.min() ?? -1)...(ys.max() ?? 1)
+        var seen = Set<Int>()
+        let figures = chosen.filter { seen.insert($0).inserted }.map { index -> Figure in
+            let figure = Figure(width: 4, height: 3.4, dpi: 70)
+            let axes = figure[0, 0]
+            axes.scatter(frames[index], size: 5, color: .red, edgeColor: .white)
+            axes.showAxes = false
+            axes.xlim = xlim
+            axes.ylim = ylim
+            axes.title = steps[index].map { "x_{\($0)}" } ?? "x_T"
+            return figure
+        }
+        return Animation(frames: figures, delay: delay)
+    }
+}
+
+/// A summary of a model's layers: each parameter's PyTorch name, shape and
+/// count, and the total (an HTML table, with a text fallback).
+public func summary(_ module: Module) -> MimeBundle {
+    let parameters = module.namedParameters()
+    let total = parameters.reduce(0) { $0 + $1.tensor.shape.reduce(1, *) }
+    let name = String(describing: type(of: module))
+    var text = "\(name): \(total) parameters\n"
+    var html = "<table><tr><th style=\"text-align:left\">parameter</th><th>shape</th><th>count</th></tr>"
+    for (parameterName, tensor) in parameters {
+        let count = tensor.shape.reduce(1, *)
+        text += "  \(parameterName) \(tensor.shape) \(count)\n"
+        html += "<tr><td style=\"text-align:left\"><code>\(parameterName)</code></td><td>\(tensor.shape)</td><td>\(count)</td></tr>"
+    }
+    html += "<tr><td style=\"text-align:left\"><b>\(name)</b></td><td></td><td><b>\(total)</b></td></tr></table>"
+    return MimeBundle(html: html, text: text)
+}
+
+extension NoiseSchedule: Displayable {
+    /// Shown with its β and ᾱ curves.
+    public var mimeBundle: MimeBundle {
+        var bundle = figure.mimeBundle
+        bundle.data["text/plain"] = description
+        return bundle
+    }
+}
+
+extension Trajectory: Displayable {
+    /// Shown as its 1×10 strip.
+    public var mimeBundle: MimeBundle {
+        var bundle = strip().mimeBundle
+        bundle.data["text/plain"] = description
+        return bundle
+    }
+}
+
+extension MLPDiffusion: Displayable {
+    public var mimeBundle: MimeBundle { summary(self) }
+}
