@@ -25,8 +25,14 @@ public final class Axes {
         var color: Color, width: Double, label: String?
     }
 
+    /// An image: 0xAARRGGBB premultiplied pixels (opaque), rows top to bottom.
+    struct Picture {
+        var pixels: [UInt32], width: Int, height: Int
+    }
+
     var scatters: [Scatter] = []
     var lines: [Line] = []
+    var picture: Picture?
 
     init() {}
 
@@ -62,6 +68,37 @@ public final class Axes {
     public func plot(_ y: Tensor, color: Color? = nil, lineWidth: Double = 1.5, label: String? = nil) {
         let values = y.scalars.map(Double.init)
         plot(x: values.indices.map(Double.init), y: values, color: color, lineWidth: lineWidth, label: label)
+    }
+
+    /// Shows an image: a `[H, W]` grayscale tensor, or `[C, H, W]` with C
+    /// of 1 (grayscale) or 3 (RGB), NCHW as PyTorch lays images out. Values
+    /// from `low` to `high` map to black … white (by default the tensor's
+    /// own minimum and maximum, or 0 … 1 for a constant image; pass -1, 1
+    /// for a diffusion model's range).
+    /// Pixels stay square and sharp; the axes are turned off.
+    public func image(_ tensor: Tensor, low: Double? = nil, high: Double? = nil) {
+        let shape = tensor.shape
+        let (channels, height, width): (Int, Int, Int)
+        switch shape.count {
+        case 2: (channels, height, width) = (1, shape[0], shape[1])
+        case 3 where shape[0] == 1 || shape[0] == 3: (channels, height, width) = (shape[0], shape[1], shape[2])
+        default:
+            fail("image: expected [H, W] or [C, H, W] with 1 or 3 channels, got \(shape); "
+                + "for a batch [B, C, H, W] use imageGrid(_:columns:).")
+        }
+        let values = tensor.scalars
+        var lo = low ?? Double(values.min() ?? 0), hi = high ?? Double(values.max() ?? 1)
+        if hi <= lo { (lo, hi) = (min(lo, 0), max(hi, 1)) }  // a constant image: read it on 0 … 1
+        let span = hi - lo
+        func byte(_ v: Float) -> UInt32 { UInt32(max(0, min(255, ((Double(v) - lo) / span * 255).rounded()))) }
+        var pixels = [UInt32](repeating: 0, count: height * width)
+        for i in 0..<(height * width) {
+            let r = byte(values[i]), g = channels == 3 ? byte(values[height * width + i]) : r
+            let b = channels == 3 ? byte(values[2 * height * width + i]) : r
+            pixels[i] = 0xFF00_0000 | r << 16 | g << 8 | b
+        }
+        picture = Picture(pixels: pixels, width: width, height: height)
+        showAxes = false
     }
 
     /// The data's extent with a 5% margin (matplotlib's default), or the fixed limits.
@@ -109,6 +146,11 @@ public final class Axes {
             }
             if let xlabel { canvas.text(subscripted(xlabel), x: plot.x + plot.width / 2, y: plot.y + plot.height + 28 * pt, size: 10, align: .center) }
             if let ylabel { canvas.text(subscripted(ylabel), x: frame.x + 10 * pt, y: plot.y + plot.height / 2, size: 10, align: .center, vertical: true) }
+        }
+        if let picture {  // as large as fits, centred, square pixels
+            let scale = min(plot.width / Double(picture.width), plot.height / Double(picture.height))
+            let w = Double(picture.width) * scale, h = Double(picture.height) * scale
+            canvas.image(picture, in: Rect(x: plot.x + (plot.width - w) / 2, y: plot.y + (plot.height - h) / 2, width: w, height: h))
         }
         canvas.clip(to: plot) {
             for line in lines {

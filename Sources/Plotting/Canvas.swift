@@ -78,6 +78,32 @@ final class Canvas {
         cairo_restore(context)
     }
 
+    /// Draws an image scaled into `r` with nearest-neighbour sampling (sharp pixels).
+    func image(_ picture: Axes.Picture, in r: Rect) {
+        var pixels = picture.pixels
+        let stride = Int(cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, Int32(picture.width)))
+        var rows = [UInt8](repeating: 0, count: stride * picture.height)
+        rows.withUnsafeMutableBytes { raw in
+            pixels.withUnsafeMutableBytes { source in
+                for y in 0..<picture.height {
+                    (raw.baseAddress! + y * stride).copyMemory(from: source.baseAddress! + y * picture.width * 4,
+                                                               byteCount: picture.width * 4)
+                }
+            }
+            let image = cairo_image_surface_create_for_data(
+                raw.baseAddress!.assumingMemoryBound(to: UInt8.self), CAIRO_FORMAT_ARGB32,
+                Int32(picture.width), Int32(picture.height), Int32(stride))
+            cairo_save(context)
+            cairo_translate(context, r.x, r.y)
+            cairo_scale(context, r.width / Double(picture.width), r.height / Double(picture.height))
+            cairo_set_source_surface(context, image, 0, 0)
+            cairo_pattern_set_filter(cairo_get_source(context), CAIRO_FILTER_NEAREST)
+            cairo_paint(context)
+            cairo_restore(context)
+            cairo_surface_destroy(image)
+        }
+    }
+
     func clip(to r: Rect, _ body: () -> Void) {
         cairo_save(context)
         cairo_rectangle(context, r.x, r.y, r.width, r.height)

@@ -62,6 +62,35 @@ public final class Figure {
     public func png() -> [UInt8] { PNG.encode(rgba: renderRGBA(), width: pixelWidth, height: pixelHeight, indexed: true) }
 }
 
+/// A grid of images from a batch `[B, C, H, W]` (C of 1 or 3) or a list of
+/// `[C, H, W]` / `[H, W]` tensors, `columns` to a row, each `panelSize`
+/// inches square; `titles` go above the images.
+public func imageGrid(_ images: [Tensor], columns: Int = 8, panelSize: Double = 1.5, titles: [String]? = nil,
+                      low: Double? = nil, high: Double? = nil) -> Figure {
+    guard !images.isEmpty, columns >= 1 else { fail("imageGrid: give at least one image and at least one column.") }
+    let perRow = min(columns, images.count)
+    let rows = (images.count + perRow - 1) / perRow
+    let titled = titles != nil
+    let figure = Figure(rows: rows, columns: perRow, width: panelSize * Double(perRow),
+                        height: (panelSize + (titled ? 0.3 : 0)) * Double(rows), dpi: 100)
+    for (i, image) in images.enumerated() {
+        let axes = figure[i / perRow, i % perRow]
+        axes.image(image, low: low, high: high)
+        if let titles, i < titles.count { axes.title = titles[i] }
+    }
+    for i in images.count..<(rows * perRow) { figure[i / perRow, i % perRow].showAxes = false }
+    return figure
+}
+
+public func imageGrid(_ batch: Tensor, columns: Int = 8, panelSize: Double = 1.5, titles: [String]? = nil,
+                      low: Double? = nil, high: Double? = nil) -> Figure {
+    guard batch.shape.count == 4 else {
+        fail("imageGrid: a batch must be [B, C, H, W], got \(batch.shape); for one image use Figure()[0, 0].image(_:).")
+    }
+    return imageGrid((0..<batch.shape[0]).map { batch[$0] }, columns: columns, panelSize: panelSize, titles: titles,
+                     low: low, high: high)
+}
+
 extension Figure: Displayable {
     public var mimeBundle: MimeBundle {
         MimeBundle(image: png(), mimeType: "image/png", text: "<Figure \(pixelWidth)×\(pixelHeight) with \(axes.count) panels>")

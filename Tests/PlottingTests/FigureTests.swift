@@ -51,6 +51,21 @@ final class FigureTests: XCTestCase {
         try assertMatchesBaseline(figure, named: "scatter-grid")
     }
 
+    /// A grayscale ramp and an RGB image in a grid, titled, pixels sharp.
+    func testAnImageGridFromGrayscaleAndRGBTensors() throws {
+        let ramp = Tensor((0..<64).map { Float($0 % 8 + $0 / 8) }, shape: [8, 8])  // a diagonal gradient
+        var rgb = [Float](repeating: 0, count: 3 * 8 * 8)
+        for y in 0..<8 { for x in 0..<8 { rgb[y * 8 + x] = Float(x) / 7; rgb[128 + y * 8 + x] = Float(y) / 7 } }
+        let color = Tensor(rgb, shape: [3, 8, 8])  // red grows to the right, blue downwards
+        let figure = imageGrid([ramp, color, Tensor(repeating: 0.5, shape: [1, 8, 8])], columns: 2, panelSize: 1.2,
+                               titles: ["ramp", "RGB", "x_{0}"])
+        XCTAssertEqual(figure.pixelWidth, 240)
+        let rgba = figure.renderRGBA()
+        // The RGB panel's top-left image pixel is black and its top-right one red: find them by colour.
+        XCTAssertTrue(stride(from: 0, to: rgba.count, by: 4).contains { rgba[$0] == 255 && rgba[$0 + 1] == 0 && rgba[$0 + 2] == 0 })
+        try assertMatchesBaseline(figure, named: "image-grid")
+    }
+
     func testTitlesTurnTeXSubscriptsIntoUnicode() {
         XCTAssertEqual(subscripted("q(x_{10})"), "q(x₁₀)")
         XCTAssertEqual(subscripted("ᾱ_t and β_{t-1}"), "ᾱₜ and βₜ₋₁")
