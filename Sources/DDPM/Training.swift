@@ -1,6 +1,27 @@
 import Foundation
 import NotebookDisplay
+import Plotting
 import TensorCore
+
+/// The loss curve of a training run: each step's loss, faint, and the mean
+/// of the last 100 steps, bold.
+public func lossCurve(_ losses: [Float], width: Double = 6, height: Double = 2.4, dpi: Double = 80) -> Figure {
+    let figure = Figure(width: width, height: height, dpi: dpi)
+    let axes = figure[0, 0]
+    let steps = losses.indices.map(Double.init)
+    var mean: [Double] = []
+    var sum = 0.0
+    for (i, loss) in losses.enumerated() {
+        sum += Double(loss)
+        if i >= 100 { sum -= Double(losses[i - 100]) }
+        mean.append(sum / Double(min(i + 1, 100)))
+    }
+    axes.plot(x: steps, y: losses.map(Double.init), color: Color(hex: 0xF4A582), lineWidth: 0.8, label: "loss")
+    axes.plot(x: steps, y: mean, color: Color(hex: 0xB2182B), lineWidth: 2, label: "mean of 100 steps")
+    axes.xlabel = "step"
+    if losses.isEmpty { axes.title = "loss: waiting for steps…" }
+    return figure
+}
 
 /// What a training run leaves: the loss of every step.
 public struct TrainingHistory: Sendable {
@@ -8,6 +29,12 @@ public struct TrainingHistory: Sendable {
     /// Whether an interrupt ended the run before all its steps.
     public let interrupted: Bool
     public let seconds: Double
+
+    public init(losses: [Float], interrupted: Bool, seconds: Double) {
+        self.losses = losses
+        self.interrupted = interrupted
+        self.seconds = seconds
+    }
 
     /// Steps run.
     public var steps: Int { losses.count }
@@ -27,9 +54,11 @@ extension TrainingHistory: CustomStringConvertible, Displayable {
                      losses.prefix(100).reduce(0, +) / Float(max(1, min(100, steps))), recentLoss())
     }
 
-    /// The loss curve over the text summary.
+    /// The loss curve, with the summary as its text.
     public var mimeBundle: MimeBundle {
-        MimeBundle(html: "<div>\(lossCurveSVG(losses))<br><code>\(description)</code></div>", text: description)
+        var bundle = lossCurve(losses).mimeBundle
+        bundle.data["text/plain"] = description
+        return bundle
     }
 }
 
@@ -132,7 +161,8 @@ struct ProgressBar {
         text += note
         let fraction = total > 0 ? Double(max(done, 0)) / Double(total) : 1
         let html = "<div style=\"font-family: monospace\"><progress value=\"\(String(format: "%.4f", fraction))\" max=\"1\" "
-            + "style=\"width: 24em; vertical-align: middle\"></progress> \(text)<br>\(lossCurveSVG(losses))</div>"
+            + "style=\"width: 24em; vertical-align: middle\"></progress> \(text)<br>"
+            + "<img src=\"data:image/png;base64,\(Data(lossCurve(losses).png()).base64EncodedString())\"></div>"
         return MimeBundle(html: html, text: text)
     }
 }

@@ -163,12 +163,17 @@ public final class Axes {
             }
         }
         let labelled = lines.filter { $0.label != nil }
-        if !labelled.isEmpty {
-            var y = plot.y + 12 * pt
-            for line in labelled {
-                let x = plot.x + plot.width - 90 * pt
-                canvas.line(from: (x, y - 3 * pt), to: (x + 16 * pt, y - 3 * pt), color: line.color, width: line.width)
-                canvas.text(subscripted(line.label!), x: x + 20 * pt, y: y, size: 9, align: .left)
+        if !labelled.isEmpty {  // top right, inside the plot, on white
+            let labels = labelled.map { subscripted($0.label!) }
+            let textWidth = labels.map { canvas.textWidth($0, size: 9) }.max()!
+            let box = Rect(x: plot.x + plot.width - textWidth - 28 * pt, y: plot.y + 3 * pt,
+                           width: textWidth + 24 * pt, height: Double(labels.count) * 13 * pt + 4 * pt)
+            canvas.fillRect(box, color: Color.white.withAlpha(0.85))
+            var y = box.y + 12 * pt
+            for (line, label) in zip(labelled, labels) {
+                let x = box.x + 4 * pt
+                canvas.line(from: (x, y - 3 * pt), to: (x + 14 * pt, y - 3 * pt), color: line.color, width: line.width)
+                canvas.text(label, x: x + 18 * pt, y: y, size: 9, align: .left)
                 y += 13 * pt
             }
         }

@@ -57,6 +57,20 @@ final class Canvas {
 
     enum Align { case left, center, right }
 
+    /// The advance width of `string` at `size` points, in pixels.
+    func textWidth(_ string: String, size: Double) -> Double {
+        cairo_set_font_size(context, size * scale)
+        var extents = cairo_text_extents_t()
+        cairo_text_extents(context, string, &extents)
+        return extents.x_advance
+    }
+
+    func fillRect(_ r: Rect, color: Color) {
+        setColor(color)
+        cairo_rectangle(context, r.x, r.y, r.width, r.height)
+        cairo_fill(context)
+    }
+
     /// Text of `size` points with its baseline at y; `vertical` turns it
     /// to read upwards (a y label).
     func text(_ string: String, x: Double, y: Double, size: Double, align: Align, vertical: Bool = false) {
