@@ -5,7 +5,8 @@ import TensorCore
 /// title, axis labels and ticks (or none, with `showAxes = false`), and a
 /// legend for labelled series.
 public final class Axes {
-    /// The panel's title; `_{…}` and `_x` become subscripts (`"q(x_{10})"` reads q(x₁₀)).
+    /// The panel's title; `_{…}` and `_x` become subscripts (`"q(x_{10})"`
+    /// reads q(x₁₀)), and `\n` starts a new line.
     public var title: String?
     public var xlabel: String?
     public var ylabel: String?
@@ -122,7 +123,8 @@ public final class Axes {
 
     func draw(on canvas: Canvas, in frame: Rect) {
         let pt = canvas.scale  // pixels per point
-        let titleSpace = title == nil ? 4 * pt : 18 * pt
+        let titleLines = title.map { subscripted($0).split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
+        let titleSpace = titleLines.isEmpty ? 4 * pt : Double(4 + 14 * titleLines.count) * pt
         let plot = showAxes
             ? frame.inset(left: (ylabel == nil ? 34 : 48) * pt, right: 8 * pt, top: titleSpace,
                           bottom: (xlabel == nil ? 20 : 34) * pt)
@@ -131,7 +133,9 @@ public final class Axes {
         func px(_ x: Double) -> Double { plot.x + (x - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * plot.width }
         func py(_ y: Double) -> Double { plot.y + (1 - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound)) * plot.height }
 
-        if let title { canvas.text(subscripted(title), x: frame.x + frame.width / 2, y: frame.y + 13 * pt, size: 12, align: .center) }
+        for (i, line) in titleLines.enumerated() {  // one line per "\n"
+            canvas.text(line, x: frame.x + frame.width / 2, y: frame.y + Double(13 + 14 * i) * pt, size: 12, align: .center)
+        }
         if showAxes {
             canvas.strokeRect(plot, color: .black, width: 0.8)
             for tick in niceTicks(xr) {
