@@ -12,4 +12,6 @@ source scripts/python-env.sh
 swift build -c release
 .build/release/ddpm-kernel install --user
 python_env .venv-lab "jupyterlab>=4.2,<5"
-exec .venv-lab/bin/jupyter lab --notebook-dir="$PWD/notebooks" "$@"
+root=()
+[ "$(id -u)" -eq 0 ] && root=(--allow-root)  # JupyterLab refuses root otherwise (containers often are)
+exec .venv-lab/bin/jupyter lab --notebook-dir="$PWD/notebooks" "${root[@]}" "$@"
