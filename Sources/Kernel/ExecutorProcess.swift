@@ -76,30 +76,15 @@ final class ExecutorProcess {
 
     /// Sends one command; false when no executor process reads any more.
     @discardableResult
-    func send(_ command: ExecutorCommand) -> Bool { writeAll(commandFD, Data(command.line.utf8)) }
+    func send(_ command: ExecutorCommand) -> Bool { PipeIO.writeAll(commandFD, Array(command.line.utf8)) }
 
     /// Answers the running cell's `readLine`.
-    func answerInput(_ value: String?) { _ = writeAll(inputFD, InputReply(value: value).encodedLine()) }
+    func answerInput(_ value: String?) { PipeIO.writeAll(inputFD, InputReply(value: value).encodedLine()) }
 
     /// Closes the pipes: an idle state holder exits at the end of its
     /// commands, and a parent waiting for a cell kills its child.
     func terminate() {
         for fd in [commandFD, inputFD, statusFD, stdoutFD, stderrFD, displayFD] { close(fd) }
-    }
-
-    private func writeAll(_ fd: Int32, _ data: Data) -> Bool {
-        data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += written
-            }
-            return true
-        }
     }
 }
 

@@ -28,33 +28,14 @@ public final class NotebookChannel: @unchecked Sendable {
 
     /// Sends one event; the whole line is written even if the pipe is full.
     public func send(_ event: DisplayEvent) {
-        let line = event.encodedLine()
-        line.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(displayFD, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return  // the kernel is gone; nothing to show to
-                }
-                offset += written
-            }
-        }
+        PipeIO.writeAll(displayFD, event.encodedLine())  // false: the kernel is gone; nothing to show to
     }
 
     /// Asks the frontend for a line of input and waits for it; nil when the
     /// frontend does not allow input.
     public func requestInput(prompt: String, password: Bool) -> String? {
         send(.inputRequest(prompt: prompt, password: password))
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while true {
-            let count = read(inputFD, &byte, 1)
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return nil }
-            if byte == 0x0A { break }
-            line.append(byte)
-        }
+        guard let line = PipeIO.readLine(inputFD) else { return nil }
         return (try? JSONDecoder().decode(InputReply.self, from: Data(line)))?.value
     }
 }

@@ -18,34 +18,13 @@ import Glibc
 let commandFD: Int32 = 3
 let statusFD: Int32 = 4
 
-func writeAll(_ fd: Int32, _ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-        if written < 0 {
-            if errno == EINTR { continue }
-            return
-        }
-        offset += written
-    }
-}
+func writeAll(_ fd: Int32, _ text: String) { PipeIO.writeAll(fd, Array(text.utf8)) }
 
 func report(_ status: ExecutorStatus) { writeAll(statusFD, status.line) }
 
-/// One command line, read a byte at a time: every process of the fork chain
-/// shares the pipe, so none may read ahead of its own line.
-func readCommand() -> String? {
-    var line: [UInt8] = []
-    var byte: UInt8 = 0
-    while true {
-        let count = read(commandFD, &byte, 1)
-        if count < 0 && errno == EINTR { continue }
-        if count <= 0 { return nil }
-        if byte == 0x0A { return String(decoding: line, as: UTF8.self) }
-        line.append(byte)
-    }
-}
+/// One command line; every process of the fork chain shares the pipe, so
+/// none may read ahead of its own line.
+func readCommand() -> String? { PipeIO.readLine(commandFD).map { String(decoding: $0, as: UTF8.self) } }
 
 /// Calls a `void f(void)` exported by a loaded library.
 func callVoidFunction(_ name: String) {
