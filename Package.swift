@@ -6,7 +6,7 @@
 //
 // Dependencies point one way:
 //   COpenBLAS, CKernels ← TensorCore ← NN ← DDPM
-//   ExecutorWire, CKernels ← NotebookDisplay ← DDPM
+//   ExecutorWire, CNotebookRuntime ← NotebookDisplay ← DDPM
 //   TensorCore, NotebookDisplay, CPNG, CCairo ← Plotting ← DDPM
 // and on the kernel side, which never imports the DSL:
 //   JupyterProtocol, KernelTransport, CellCompiler, ExecutorWire ← Kernel ← ddpm-kernel
@@ -47,11 +47,13 @@ let package = Package(
 
         // C kernels for loops Swift does not vectorise.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+        // The notebook runtime's C half: the interrupt flag, the call of a cell's entry point.
+        .target(name: "CNotebookRuntime"),
 
         // The DSL, bottom to top.
         .target(name: "TensorCore", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "NN", dependencies: ["TensorCore", "CKernels"]),
-        .target(name: "NotebookDisplay", dependencies: ["ExecutorWire", "CKernels"]),
+        .target(name: "NotebookDisplay", dependencies: ["ExecutorWire", "CNotebookRuntime"]),
         .target(name: "Plotting", dependencies: ["TensorCore", "NotebookDisplay", "CPNG", "CCairo"]),
         .target(name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay", "Plotting", "CKernels"]),
 

@@ -34,7 +34,7 @@ public struct CompilerDiagnostic: Equatable, Sendable {
 }
 
 /// Compiles rewritten cells into shared libraries (DESIGN.md, "Cells become
-/// modules"): `swift-frontend` in script mode emits `Cell<k>.o` and
+/// modules"): `swift-frontend` in script mode, with testing enabled, emits `Cell<k>.o` and
 /// `Cell<k>.swiftmodule` with debug info (so that a trap's backtrace names
 /// the cell's line), then `ld.lld` links `libCell<k>.so`. Symbols of the
 /// DSL and of earlier cells stay undefined in the library; the executor has
@@ -68,6 +68,7 @@ public struct CellBuilder: Sendable {
                          "-emit-module-path", base + ".swiftmodule", "-o", base + ".o",
                          "-entry-point-function-name", entryPoint,
                          "-swift-version", "5", "-Onone", "-g", "-diagnostic-style", "llvm",
+                         "-enable-testing",  // later cells import it @testable (CellIndex)
                          "-module-cache-path", moduleCache, "-I", directory]
         for path in toolchain.importPaths { arguments += ["-I", path] }
         let compile = try run(toolchain.frontend, arguments)

@@ -14,31 +14,39 @@ public struct CellDiagnostic: Equatable, Sendable {
 /// modules"):
 /// - `public` on top-level declarations and on the members of top-level
 ///   types and extensions, so that later cells, compiled as other modules,
-///   can see them;
+///   can reach them through values of any cell (what Swift declares
+///   implicitly, such as initialisers, later cells reach by `@testable`
+///   imports: `CellIndex`);
 /// - the last bare expression wrapped in `_cellResult(…)`, so that its value
 ///   becomes the cell's `execute_result`;
-/// - the DSL and the modules of earlier cells imported, and a
-///   `#sourceLocation` so that diagnostics and traps name the cell's lines.
+/// - in a cell with top-level `await`, `nonisolated(unsafe)` on its
+///   variables (else they would belong to the main actor, out of reach of
+///   the functions of later cells) and `await _cellAsyncMainEnded()` at the
+///   end (the notebook's executor runs everything on one thread);
+/// - the imports the caller chooses for it, and a `#sourceLocation` so that
+///   diagnostics and traps name the cell's lines.
 ///
 /// Edits are spliced into the text at syntax-node positions and never add
 /// a line, so line numbers stay the user's.
 public struct CellRewriter {
     /// The function the last bare expression is passed to.
     public static let resultFunction = "_cellResult"
+    /// The call appended to a cell with top-level `await`, in place of the
+    /// `exit(0)` that ends an asynchronous main (NotebookExecutor).
+    public static let asyncMainEnd = "await _cellAsyncMainEnded()"
     static let accessKeywords: Set<String> = ["public", "open", "internal", "fileprivate", "private", "package"]
 
     public init() {}
 
     /// A cell read once: what the parser found wrong, the text for the
-    /// compiler, and whether the cell declares anything later cells can use.
+    /// compiler, and what the cell declares and uses.
     public struct Result: Sendable {
         /// Parse errors, empty when the cell parses.
         public let diagnostics: [CellDiagnostic]
         /// The cell as the compiler gets it.
         public let source: String
-        /// Whether the cell declares something (a variable, function, type,
-        /// extension or import), so that later cells must import its module.
-        public let declaresSymbols: Bool
+        /// What it declares for later cells and the names it mentions.
+        public let symbols: CellSymbols
         /// Text inserted on each line of the cell: (column before which it
         /// went, in the user's text; its length), in UTF-8 columns.
         public let insertions: [Int: [(column: Int, length: Int)]]
@@ -64,17 +72,19 @@ public struct CellRewriter {
 
     /// Parse errors, empty when the cell parses.
     public func diagnostics(_ source: String) -> [CellDiagnostic] {
-        prepare(source, cellName: "cell", imports: []).diagnostics
+        prepare(source, cellName: "cell", imports: { _ in [] }).diagnostics
     }
 
-    /// The cell as the compiler gets it.
+    /// The cell as the compiler gets it, after the given import lines.
     public func rewrite(_ source: String, cellName: String, imports: [String]) -> String {
-        prepare(source, cellName: cellName, imports: imports).source
+        prepare(source, cellName: cellName, imports: { _ in imports }).source
     }
 
-    /// Parses the cell once and rewrites it.
-    public func prepare(_ source: String, cellName: String, imports: [String]) -> Result {
+    /// Parses the cell once and rewrites it; `imports` gives the import
+    /// lines for what the cell declares and uses (`CellIndex`).
+    public func prepare(_ source: String, cellName: String, imports: (CellSymbols) -> [String]) -> Result {
         let tree = Parser.parse(source: source)
+        let isAsync = TopLevelAwait.isPresent(in: tree)
         let converter = SourceLocationConverter(fileName: cellName, tree: tree)
         let diagnostics = ParseDiagnosticsGenerator.diagnostics(for: tree).map { diagnostic in
             let location = diagnostic.location(converter: converter)
@@ -105,27 +115,17 @@ public struct CellRewriter {
                 edits.append((position.utf8Offset, "public "))
             }
             if decl.is(ProtocolDeclSyntax.self) { return }  // requirements take no modifiers
-            if let structDecl = decl.as(StructDeclSyntax.self), let initializer = publicMemberwiseInit(structDecl) {
-                // On the closing brace's line, after a separator, so that no line is added.
-                edits.append((structDecl.memberBlock.rightBrace.positionAfterSkippingLeadingTrivia.utf8Offset,
-                              "; " + initializer + " "))
-            }
             if let group = decl.asProtocol(DeclGroupSyntax.self) {
                 for member in group.memberBlock.members { publicize(member.decl) }
             }
         }
 
-        var declaresSymbols = false
         for item in tree.statements {
-            guard case .decl(let decl) = item.item else { continue }
-            declaresSymbols = true
-            if let importDecl = decl.as(ImportDeclSyntax.self) {
-                // Re-exported, so that later cells see what this cell imported.
-                if !importDecl.attributes.contains(where: { $0.trimmedDescription == "@_exported" }) {
-                    edits.append((importDecl.positionAfterSkippingLeadingTrivia.utf8Offset, "@_exported "))
-                }
-            } else {
-                publicize(decl)
+            guard case .decl(let decl) = item.item, !decl.is(ImportDeclSyntax.self) else { continue }
+            publicize(decl)
+            if isAsync, let variable = decl.as(VariableDeclSyntax.self), !hasIsolation(variable) {
+                edits.append((variable.bindingSpecifier.positionAfterSkippingLeadingTrivia.utf8Offset,
+                               "nonisolated(unsafe) "))
             }
         }
 
@@ -135,53 +135,32 @@ public struct CellRewriter {
         }
 
         var bytes = Array(source.utf8)
-        for edit in edits.sorted(by: { $0.offset > $1.offset }) {
+        // From the end, so that offsets stay valid; of two edits at one
+        // offset, the one made first ends up first.
+        for (_, edit) in edits.enumerated().sorted(by: { ($0.element.offset, $0.offset) > ($1.element.offset, $1.offset) }) {
             bytes.insert(contentsOf: Array(edit.text.utf8), at: edit.offset)
         }
-        let prologue = imports.map { "@_exported import \($0)\n" }.joined()
+        var symbols = CellSymbols(tree: tree)
+        // A name the cell declares is its own from here on, not an import.
+        symbols.uses.subtract(symbols.declarations.keys)
+        let prologue = imports(symbols).map { $0 + "\n" }.joined()
+        let epilogue = isAsync ? CellRewriter.asyncMainEnd + "\n" : ""
         let rewritten = prologue + "#sourceLocation(file: \"\(cellName)\", line: 1)\n"
-            + String(decoding: bytes, as: UTF8.self) + "\n#sourceLocation()\n"
+            + String(decoding: bytes, as: UTF8.self) + "\n#sourceLocation()\n" + epilogue
         var insertions: [Int: [(column: Int, length: Int)]] = [:]
         for edit in edits {
             let location = converter.location(for: AbsolutePosition(utf8Offset: edit.offset))
             insertions[location.line, default: []].append((location.column, edit.text.utf8.count))
         }
-        return Result(diagnostics: diagnostics, source: rewritten, declaresSymbols: declaresSymbols,
-                      insertions: insertions)
+        return Result(diagnostics: diagnostics, source: rewritten, symbols: symbols, insertions: insertions)
     }
 
-    /// The memberwise initialiser Swift would synthesise for a struct, made
-    /// public (Swift's own is internal, so a later cell could not call
-    /// `Point(x: 1)`), on one line. Nil when Swift synthesises none (the
-    /// struct declares an initialiser), when it would be private, or when a
-    /// stored property's type cannot be read off the source.
-    func publicMemberwiseInit(_ decl: StructDeclSyntax) -> String? {
-        var parameters: [String] = []
-        var assignments: [String] = []
-        for member in decl.memberBlock.members {
-            if member.decl.is(InitializerDeclSyntax.self) { return nil }
-            guard let variable = member.decl.as(VariableDeclSyntax.self) else { continue }
-            let modifiers = variable.modifiers.map(\.name.text)
-            if modifiers.contains("static") || modifiers.contains("class") { continue }
-            if modifiers.contains("private") || modifiers.contains("fileprivate") || !variable.attributes.isEmpty {
-                return nil
-            }
-            let isLet = variable.bindingSpecifier.tokenKind == .keyword(.let)
-            for binding in variable.bindings {
-                if binding.accessorBlock != nil { continue }  // computed
-                guard let name = binding.pattern.as(IdentifierPatternSyntax.self)?.identifier.text else { return nil }
-                if isLet && binding.initializer != nil { continue }  // fixed at declaration
-                // An inferred type cannot be written out: leave Swift's own initialiser.
-                guard let type = binding.typeAnnotation?.type.trimmedDescription else { return nil }
-                let defaultValue = binding.initializer.map { " = " + $0.value.trimmedDescription } ?? ""
-                parameters.append("\(name): \(type)\(defaultValue)")
-                assignments.append("self.\(name) = \(name)")
-            }
-        }
-        if parameters.isEmpty { return nil }
-        let body = assignments.joined(separator: "; ")
-        let line = "public init(\(parameters.joined(separator: ", "))) { \(body) }"
-        return String(line.map { $0.isNewline ? " " : $0 })  // a default value may span lines
+    /// Whether a variable declaration says something of its isolation
+    /// (`nonisolated`, or an attribute such as `@MainActor`), or is an
+    /// `async let`: then the rewriter leaves it as written.
+    private func hasIsolation(_ variable: VariableDeclSyntax) -> Bool {
+        variable.modifiers.contains { ["nonisolated", "async"].contains($0.name.text) }
+            || !variable.attributes.isEmpty
     }
 
     /// Whether an expression statement can be an argument: not an

@@ -53,7 +53,8 @@ extension Kernel {
         sources[cellName] = code
         compileCount += 1
         let module = "Cell\(compileCount)"
-        let prepared = rewriter.prepare(code, cellName: cellName, imports: ["DDPM"] + (lastModule.map { [$0] } ?? []))
+        let index = self.index
+        let prepared = rewriter.prepare(code, cellName: cellName) { [Kernel.dslImport] + index.imports(for: $0.uses) }
         rewrites[cellName] = prepared
         if !prepared.diagnostics.isEmpty {
             let diagnostics = prepared.diagnostics.map {
@@ -76,7 +77,7 @@ extension Kernel {
         case .library(let path, let entryPoint):
             let failure = runInExecutor(cell: compileCount, library: path, entryPoint: entryPoint,
                                         request: request, allowStdin: allowStdin)
-            if failure == nil && prepared.declaresSymbols { lastModule = module }
+            if failure == nil && prepared.symbols.declaresSomething { self.index.record(prepared.symbols, module: module) }
             return failure
         }
     }
@@ -296,7 +297,7 @@ extension Kernel {
     func discardExecutor() {
         executor?.terminate()
         executor = nil
-        lastModule = nil
+        index = CellIndex()
     }
 
     /// The executor, started anew if the last one died.

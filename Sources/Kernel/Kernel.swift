@@ -48,9 +48,8 @@ public final class Kernel {
 
     /// The executor; nil after it died, until the next cell starts a new one.
     var executor: ExecutorProcess?
-    /// The module of the latest successful cell that declared something:
-    /// the next cell imports it, and through it every earlier one.
-    var lastModule: String?
+    /// What the successful cells declared, to choose each new cell's imports.
+    var index = CellIndex()
     var executionCount = 0
     var compileCount = 0
     var history = History()
@@ -71,6 +70,9 @@ public final class Kernel {
     /// Signalled when the warm-up compile is done (a semaphore: the lock
     /// would be released by another thread than the one that took it).
     let warmUp = DispatchSemaphore(value: 0)
+
+    /// Every cell sees the DSL.
+    static let dslImport = "import DDPM"
 
     public init(configuration: KernelConfiguration) throws {
         self.configuration = configuration
@@ -128,7 +130,7 @@ public final class Kernel {
     func startWarmUp() {
         let builder = self.builder, rewriter = self.rewriter, done = warmUp
         Thread.detachNewThread {
-            _ = try? builder.build(source: rewriter.rewrite("", cellName: "warm-up", imports: ["DDPM"]), module: "WarmUp")
+            _ = try? builder.build(source: rewriter.rewrite("", cellName: "warm-up", imports: [Kernel.dslImport]), module: "WarmUp")
             done.signal()
         }
     }

@@ -1,4 +1,4 @@
-internal import CKernels
+internal import CNotebookRuntime
 
 /// The notebook's interrupt (the ■ button): the kernel first only raises
 /// this flag, which every long loop of the DSL checks each step, ending

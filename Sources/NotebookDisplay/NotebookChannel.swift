@@ -3,7 +3,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-internal import CKernels
+internal import CNotebookRuntime
 
 /// The pipes from a running cell to the kernel, as the executor set them up
 /// (ExecutorWire). Outside the kernel (a test, a script) there is no
@@ -43,12 +43,14 @@ public final class NotebookChannel: @unchecked Sendable {
 /// Called once by the executor after it loads libDDPM.so: stdout becomes
 /// unbuffered (so that text without a newline, such as a progress bar,
 /// reaches the kernel at once, and nothing is printed twice after a fork),
-/// and SIGINT only sets the interrupt flag.
+/// SIGINT only sets the interrupt flag, and Swift concurrency runs on this
+/// thread (`NotebookExecutor`).
 @_cdecl("ddpm_notebook_start")
 public func notebookStart() {
     setvbuf(stdout, nil, _IONBF, 0)
     setvbuf(stderr, nil, _IONBF, 0)
     ddpm_install_interrupt_handler()
+    NotebookExecutor.install()
     _ = NotebookChannel.current
 }
 

@@ -55,8 +55,11 @@ func run(cell: Int, entryPoint: String, library: String) {
             writeAll(privatePipe[1], "L" + String(cString: dlerror()))
             _exit(1)
         }
-        typealias Main = @convention(c) (Int32, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
-        _ = unsafeBitCast(entry, to: Main.self)(0, nil)
+        // The runtime calls it and returns when the cell's code has ended,
+        // synchronous or with top-level `await` (NotebookExecutor).
+        typealias RunCell = @convention(c) (UnsafeMutableRawPointer) -> Void
+        let runCell = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "ddpm_cell_run")!
+        unsafeBitCast(runCell, to: RunCell.self)(entry)
         fflush(stdout)
         fflush(stderr)
         writeAll(privatePipe[1], "S")  // before the status line: see ExecutorStatus.succeeded

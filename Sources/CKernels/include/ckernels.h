@@ -1,7 +1,6 @@
 // Small C kernels for loops that Swift does not vectorise (several pointers
 // that may alias as far as the Swift compiler knows), and access to the
-// floating-point environment, and the interrupt flag. Called only by
-// TensorCore, NN and NotebookDisplay.
+// floating-point environment. Called only by TensorCore, NN and DDPM.
 #pragma once
 #include <stddef.h>
 
@@ -24,17 +23,6 @@ unsigned long ddpm_flush_subnormals(void);
 
 /// Restores the state returned by ddpm_flush_subnormals.
 void ddpm_restore_float_environment(unsigned long saved);
-
-/// Installs a SIGINT handler that only records the interrupt, so that a
-/// notebook's loops can stop cleanly at their next step (DESIGN.md,
-/// "Interrupt"). Idempotent.
-void ddpm_install_interrupt_handler(void);
-
-/// Whether SIGINT arrived since the last ddpm_clear_interrupt.
-int ddpm_interrupt_requested(void);
-
-/// Forgets an earlier interrupt (called before each cell).
-void ddpm_clear_interrupt(void);
 
 /// The Wasserstein-1 distance between two 1-D empirical distributions
 /// (p: n values, q: m values), comparing their quantile functions at

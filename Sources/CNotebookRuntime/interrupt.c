@@ -1,6 +1,6 @@
 #include <signal.h>
 #include <string.h>
-#include "ckernels.h"
+#include "cnotebookruntime.h"
 
 static volatile sig_atomic_t interrupt_flag = 0;
 

@@ -1,0 +1,70 @@
+"""What a newcomer hit in the first hour (issue 10), through a real client:
+cells that failed for no reason, errors said twice, slow growth."""
+
+
+def test_top_level_await_succeeds_keeps_state_and_reports_async_throws(kernel):
+    result = kernel.run("func later() async -> Int { 5 }\nlet five = await later()\nprint(five)")
+    assert result.status == "ok", result.errors
+    assert result.stream() == "5\n"
+    assert kernel.run("five + 1").result == "6"
+
+    # Sleeping, async let and a detached task, all in one cell.
+    result = kernel.run(
+        "try await Task.sleep(for: .milliseconds(30))\n"
+        "async let a = later()\n"
+        "let doubled = Task.detached { await later() * 2 }\n"
+        "let total = await a + doubled.value\n"
+        "total")
+    assert result.status == "ok", result.errors
+    assert result.result == "15"
+
+    # An error thrown by asynchronous top-level code reads like a synchronous one.
+    kernel.run("enum Late: Error { case failed }\nfunc failLater() async throws -> Int { throw Late.failed }")
+    synchronous = kernel.run("let lost1 = try { () throws -> Int in throw Late.failed }()")
+    asynchronous = kernel.run("let lost2 = try await failLater()")
+    assert asynchronous.status == synchronous.status == "error"
+    assert asynchronous.reply["ename"] == synchronous.reply["ename"] == "Late"
+    assert asynchronous.reply["evalue"] == synchronous.reply["evalue"]
+    assert kernel.run("five + total").result == "20"
+
+    # A task started by a cell without await runs before the cell ends.
+    result = kernel.run('_ = Task { print("from a task") }\nprint("from the cell")')
+    assert result.stream() == "from the cell\nfrom a task\n"
+    # Forking for the next cells still works after all of this.
+    assert kernel.run("await later() + five").result == "10"
+
+
+def test_types_declared_in_a_cell_are_constructible_in_later_cells(kernel):
+    declared = kernel.run(
+        "protocol Named { var name: String { get } }\n"
+        "struct Dog: Named { let name = \"rex\" }\n"
+        "struct Point { var x = 1; var y: Double = 2; let tag = \"p\" }\n"
+        "final class Counter { var count = 0 }\n"
+        "class Animal { var legs = 4 }\n"
+        "enum Kind: String { case linear, cosine }\n"
+        "struct Outer { struct Inner { var depth = 3 }; enum Mode { case fast, slow } }\n"
+        "actor Tally { var total = 0; func add(_ n: Int) -> Int { total += n; return total } }")
+    assert declared.status == "ok", declared.errors
+    checks = {
+        "Dog().name": '"rex"',
+        "(Dog() as Named).name": '"rex"',
+        "Point().y": "2.0",
+        "Point(x: 5, y: 1).x": "5",  # the memberwise initialiser, inferred type included
+        "Counter().count": "0",
+        "Kind(rawValue: \"cosine\") == .cosine": "true",
+        "Outer.Inner().depth": "3",
+        "Outer.Inner(depth: 9).depth": "9",
+        "Outer()": "Outer()",
+        "await Tally().add(2)": "2",
+    }
+    for code, expected in checks.items():
+        result = kernel.run(code)
+        assert result.status == "ok", (code, result.errors)
+        assert result.result == expected, code
+    # A class of an earlier cell can be subclassed.
+    assert kernel.run("final class Spider: Animal { override init() { super.init(); legs = 8 } }").status == "ok"
+    assert kernel.run("Spider().legs").result == "8"
+    # A redeclared type replaces the earlier one; values of the earlier one stay.
+    assert kernel.run("let old = Point()").status == "ok"
+    assert kernel.run("struct Point { var x = 1; var z = 7 }").status == "ok"
+    assert kernel.run("Point().z + old.x").result == "8"
