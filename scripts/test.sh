@@ -19,7 +19,9 @@ swift build -c release --product ddpm-executor
 swift build --build-tests
 swift test --skip-build --disable-swift-testing
 
-python_env .venv-test jupyter_client==8.6.3 jupyter_kernel_test==0.7.0 nbclient==0.10.2 nbformat==5.10.4 pytest==8.3.5
+# PyTorch (CPU) and safetensors: checkpoints must load into the seeds' own classes and back.
+python_env .venv-test jupyter_client==8.6.3 jupyter_kernel_test==0.7.0 nbclient==0.10.2 nbformat==5.10.4 pytest==8.3.5 \
+    torch==2.13.0+cpu safetensors==0.8.0 numpy
 .build/debug/ddpm-kernel install --prefix "$PWD/.venv-test" --library-dir "$PWD/.build/release"
 export JUPYTER_PATH="$PWD/.venv-test/share/jupyter"  # before any user-level kernelspec of the same name
 .venv-test/bin/python -m pytest -q -p no:cacheprovider Tests/jupyter

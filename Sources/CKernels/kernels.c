@@ -1,5 +1,6 @@
 #include "ckernels.h"
 #include <math.h>
+#include <stdint.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
 #endif
@@ -43,4 +44,12 @@ void ddpm_restore_float_environment(unsigned long saved) {
 #else
     (void)saved;
 #endif
+}
+
+int ddpm_all_finite(const float *x, size_t n) {
+    // By the exponent bits, so that -ffast-math style assumptions cannot fold it away.
+    const uint32_t *bits = (const uint32_t *)x;
+    uint32_t nonfinite = 0;
+    for (size_t i = 0; i < n; i++) nonfinite |= (bits[i] & 0x7f800000u) == 0x7f800000u;
+    return nonfinite == 0;
 }

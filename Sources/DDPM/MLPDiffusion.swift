@@ -9,6 +9,17 @@ public protocol NoisePredictor: Module {
     func callAsFunction(_ x: Tensor, _ t: [Int]) -> Tensor
 }
 
+extension NoisePredictor {
+    /// ε_θ(x, t) with one step t for every row of `x` (as PyTorch broadcasts
+    /// a single t): `model(xt, 60)`.
+    public func callAsFunction(_ x: Tensor, _ t: Int) -> Tensor {
+        guard let rows = x.shape.first else {
+            fail("\(type(of: self)): x must have a batch axis first, got shape \(x.shape).")
+        }
+        return self(x, [Int](repeating: t, count: rows))
+    }
+}
+
 /// How a model sees the step t.
 public enum StepEmbedding: String, Sendable {
     /// A learned table with one row per step (seed 000's `nn.Embedding`).
@@ -27,8 +38,15 @@ public enum StepEmbedding: String, Sendable {
 ///
 /// With `.sinusoidal`, E_i[t] = P_i · PE(t) with fixed sinusoidal features
 /// PE(t) and a learned projection P_i.
+///
+/// Its parameters have the names of the seed's PyTorch class
+/// (`linears.0.weight` … `linears.6.bias`, `step_embeddings.0.weight` …), so
+/// a checkpoint loads into `MLPDiffusion(n_steps, num_units)` of seed 000
+/// with `load_state_dict(…, strict=True)`, and back.
 public final class MLPDiffusion: NoisePredictor {
-    public let linears: [Linear]
+    /// The seed's `nn.ModuleList`: Linear, ReLU, Linear, ReLU, Linear, ReLU,
+    /// Linear (the ReLUs at the odd indices).
+    public let linears: [any Layer]
     /// The learned tables (`.learned`), as the seed names them.
     public let stepEmbeddings: [Embedding]
     /// The projections of sinusoidal features (`.sinusoidal`).
@@ -50,9 +68,9 @@ public final class MLPDiffusion: NoisePredictor {
         self.width = width
         self.embedding = embedding
         linears = [
-            Linear(dimension, width, generator: generator),
-            Linear(width, width, generator: generator),
-            Linear(width, width, generator: generator),
+            Linear(dimension, width, generator: generator), ReLU(),
+            Linear(width, width, generator: generator), ReLU(),
+            Linear(width, width, generator: generator), ReLU(),
             Linear(width, dimension, generator: generator),
         ]
         switch embedding {
@@ -65,8 +83,12 @@ public final class MLPDiffusion: NoisePredictor {
         }
     }
 
+    /// The four linear layers, W₁ … W₄ (`linears.0, 2, 4, 6`).
+    var linearLayers: [Linear] { stride(from: 0, to: linears.count, by: 2).map { linears[$0] as! Linear } }
+
     /// ε_θ(x, t): x is `[B, dimension]`, t holds B steps.
     public func callAsFunction(_ x: Tensor, _ t: [Int]) -> Tensor {
+        let linears = linearLayers
         guard x.shape.count == 2, x.shape[0] == t.count else {
             fail("MLPDiffusion: x must be [B, \(linears[0].weight.shape[1])] with one step per row, "
                 + "got x of shape \(x.shape) and \(t.count) steps.")

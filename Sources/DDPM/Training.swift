@@ -34,12 +34,24 @@ public struct TrainingHistory: Sendable {
     public let losses: [Float]
     /// Whether an interrupt ended the run before all its steps.
     public let interrupted: Bool
+    /// The step whose loss diverged (NaN, infinite, or far above its start),
+    /// which ended the run; its loss is not in `losses`.
+    public let divergedAt: Int?
     public let seconds: Double
+    /// Whether the run already showed its loss curve live in the notebook;
+    /// then the history shows its summary only, so the curve appears once.
+    let curveShown: Bool
 
-    public init(losses: [Float], interrupted: Bool, seconds: Double) {
+    public init(losses: [Float], interrupted: Bool, divergedAt: Int? = nil, seconds: Double) {
+        self.init(losses: losses, interrupted: interrupted, divergedAt: divergedAt, seconds: seconds, curveShown: false)
+    }
+
+    init(losses: [Float], interrupted: Bool, divergedAt: Int?, seconds: Double, curveShown: Bool) {
         self.losses = losses
         self.interrupted = interrupted
+        self.divergedAt = divergedAt
         self.seconds = seconds
+        self.curveShown = curveShown
     }
 
     /// Steps run.
@@ -55,13 +67,16 @@ public struct TrainingHistory: Sendable {
 extension TrainingHistory: CustomStringConvertible, Displayable {
     public var description: String {
         let rate = seconds > 0 ? Double(steps) / seconds : 0
-        return "TrainingHistory(\(steps) steps\(interrupted ? ", interrupted" : "") in "
+        let ending = interrupted ? ", interrupted" : divergedAt.map { ", diverged at step \($0)" } ?? ""
+        return "TrainingHistory(\(steps) steps\(ending) in "
             + String(format: "%.1f s (%.0f steps/s), loss %.4f → %.4f over the first and last 100 steps)", seconds, rate,
                      losses.prefix(100).reduce(0, +) / Float(max(1, min(100, steps))), recentLoss())
     }
 
-    /// The loss curve, with the summary as its text.
+    /// The loss curve, with the summary as its text; the summary alone when
+    /// the run showed the curve live above.
     public var mimeBundle: MimeBundle {
+        if curveShown { return MimeBundle(text: description) }
         var bundle = lossCurve(losses).mimeBundle
         bundle.data["text/plain"] = description
         return bundle
@@ -72,9 +87,10 @@ extension TrainingHistory: CustomStringConvertible, Displayable {
 /// step number, does the PyTorch-shaped work (loss, `zeroGrad()`,
 /// `backward()`, `step()`) and returns the loss. The driver shows a progress
 /// bar and the loss curve, updated in place (steps, rate, time left, latest
-/// loss), checks the
-/// notebook's interrupt after every step (an interrupt ends the run cleanly;
-/// the model keeps what it learned), and returns the losses.
+/// loss), checks the notebook's interrupt after every step (an interrupt
+/// ends the run cleanly; the model keeps what it learned), stops a run whose
+/// loss diverges (`Divergence`) with a sentence that says so, and returns
+/// the losses.
 ///
 ///     let history = train(steps: 2000) { _ in
 ///         let loss = diffusionLoss(model, batch(), schedule: schedule)
@@ -89,6 +105,7 @@ public func train(steps: Int, progress: Bool = true, _ body: (_ step: Int) -> Te
     losses.reserveCapacity(steps)
     let start = Date()
     var interrupted = false
+    var divergence: Divergence?
     for step in 0..<steps {
         if Interrupt.isRequested {
             interrupted = true
@@ -99,16 +116,26 @@ public func train(steps: Int, progress: Bool = true, _ body: (_ step: Int) -> Te
             fail("train: the loop body must return the loss as a single number (shape []), got shape \(loss.shape); "
                 + "reduce it with .mean().")
         }
-        losses.append(loss.item())
+        let value = loss.item()
+        if let diverged = Divergence(step: step, loss: value, earlier: losses) {
+            divergence = diverged
+            break
+        }
+        losses.append(value)
         bar?.advance(to: step + 1, losses: losses)
     }
-    bar?.finish(losses: losses, interrupted: interrupted)
+    let note = interrupted ? " (interrupted)" : divergence.map { " (diverged at step \($0.step))" } ?? ""
+    bar?.finish(losses: losses, note: note)
     if interrupted {
         let message = "Training stopped by the interrupt after \(losses.count) of \(steps) steps; "
             + "the model keeps what it learned.\n"
         FileHandle.standardError.write(Data(message.utf8))
     }
-    return TrainingHistory(losses: losses, interrupted: interrupted, seconds: Date().timeIntervalSince(start))
+    if let divergence {
+        FileHandle.standardError.write(Data((divergence.description + "\n").utf8))
+    }
+    return TrainingHistory(losses: losses, interrupted: interrupted, divergedAt: divergence?.step,
+                           seconds: Date().timeIntervalSince(start), curveShown: bar?.handle != nil)
 }
 
 /// `train` over `epochs` passes of a `DataLoader`: `body` gets each batch.
@@ -146,25 +173,25 @@ struct ProgressBar {
         lastShown = Date()  // after drawing: the next update waits 0.2 s of training, however long drawing took
     }
 
-    func finish(losses: [Float], interrupted: Bool) {
-        let final = bundle(done: interrupted ? -1 : total, losses: losses, note: interrupted ? " (interrupted)" : "")
+    /// The final state: the steps done, their rate and the bar where the run
+    /// ended, and why it ended early (`note`), if it did.
+    func finish(losses: [Float], note: String) {
+        let final = bundle(done: losses.count, losses: losses, note: note)
         if let handle { handle.update(final) } else { print(final.data["text/plain"]!) }
     }
 
-    /// `done` of -1: unknown (interrupted: shows the elapsed time only).
     func bundle(done: Int, losses: [Float], note: String) -> MimeBundle {
         let loss = losses.last
         let elapsed = Date().timeIntervalSince(start)
-        let count = max(done, 0)
-        let rate = elapsed > 0 ? Double(count) / elapsed : 0
-        let left = rate > 0 && done >= 0 ? Double(total - done) / rate : 0
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let left = rate > 0 ? Double(total - done) / rate : 0
         func clock(_ seconds: Double) -> String { String(format: "%d:%02d", Int(seconds) / 60, Int(seconds) % 60) }
-        var text = done >= 0 ? "\(unit) \(done)/\(total)" : "stopped"
+        var text = "\(unit) \(done)/\(total)"
         text += String(format: " · %.0f %@s/s · %@ elapsed", rate, unit, clock(elapsed))
-        if done >= 0 && done < total { text += " · \(clock(left)) left" }
+        if done < total && note.isEmpty { text += " · \(clock(left)) left" }
         if let loss { text += String(format: " · loss %.4f", loss) }
         text += note
-        let fraction = total > 0 ? Double(max(done, 0)) / Double(total) : 1
+        let fraction = total > 0 ? Double(done) / Double(total) : 1
         let html = "<div style=\"font-family: monospace\"><progress value=\"\(String(format: "%.4f", fraction))\" max=\"1\" "
             + "style=\"width: 24em; vertical-align: middle\"></progress> \(text)<br>"
             + "<img src=\"data:image/png;base64,\(Data(lossCurve(losses).png()).base64EncodedString())\"></div>"

@@ -56,6 +56,11 @@ public enum ExecutorStatus: Equatable, Sendable {
     case started(cell: Int, pid: Int32)
     /// The child finished the cell and now holds the state.
     case succeeded(cell: Int)
+    /// The child finished the cell after an interrupt (the DSL's loops
+    /// stopped at their next step) and holds the state; the cell counts as
+    /// interrupted, so that the frontend stops running the cells queued
+    /// after it (as ipykernel's KeyboardInterrupt does).
+    case interrupted(cell: Int)
     /// The child died; its parent holds the state from before the cell.
     case failed(cell: Int, CellFailure)
 
@@ -64,6 +69,7 @@ public enum ExecutorStatus: Equatable, Sendable {
         case .ready(let pid): return "ready \(pid)\n"
         case .started(let cell, let pid): return "started \(cell) \(pid)\n"
         case .succeeded(let cell): return "succeeded \(cell)\n"
+        case .interrupted(let cell): return "interrupted \(cell)\n"
         case .failed(let cell, .exit(let code)): return "failed \(cell) exit \(code)\n"
         case .failed(let cell, .signal(let signal)): return "failed \(cell) signal \(signal)\n"
         case .failed(let cell, .load(let message)):
@@ -83,6 +89,9 @@ public enum ExecutorStatus: Equatable, Sendable {
         case ("succeeded", 2):
             guard let cell = Int(parts[1]) else { return nil }
             self = .succeeded(cell: cell)
+        case ("interrupted", 2):
+            guard let cell = Int(parts[1]) else { return nil }
+            self = .interrupted(cell: cell)
         case ("failed", 4):
             guard let cell = Int(parts[1]) else { return nil }
             switch parts[2] {

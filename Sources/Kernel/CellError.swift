@@ -109,6 +109,13 @@ struct CellError: Error {
         traceback: [highlight("ExecutorLost: the process holding the notebook's state was killed from outside (or ran out of memory)."),
                     stateReset])
 
+    /// A cell that stopped at an interrupt and kept what it did, reported as
+    /// an error so that the frontend stops running the queued cells.
+    static let interruptedKeepingState = CellError(
+        ename: "Interrupted",
+        evalue: "the cell stopped at the interrupt; what it did until then is kept",
+        traceback: [highlight("Interrupted: the cell stopped at the interrupt; what it did until then is kept.")])
+
     static let stateReset = "The notebook's state was reset: run the cells that define what you need again."
 
     /// Frames of the backtrace that lie in cells, innermost first:

@@ -75,21 +75,24 @@ extension Kernel {
         case .failed(let diagnostics, let output):
             return .compile(diagnostics, sources: sources, output: output, columns: userColumn)
         case .library(let path, let entryPoint):
-            let failure = runInExecutor(cell: compileCount, library: path, entryPoint: entryPoint,
-                                        request: request, allowStdin: allowStdin)
-            if failure == nil && prepared.symbols.declaresSomething { self.index.record(prepared.symbols, module: module) }
+            let (failure, ranToTheEnd) = runInExecutor(cell: compileCount, library: path, entryPoint: entryPoint,
+                                                       request: request, allowStdin: allowStdin)
+            if ranToTheEnd && prepared.symbols.declaresSomething { self.index.record(prepared.symbols, module: module) }
             return failure
         }
     }
 
     /// Has the executor run a compiled cell, forwarding its output live and
-    /// serving control and stdin meanwhile.
-    func runInExecutor(cell: Int, library: String, entryPoint: String, request: Message, allowStdin: Bool) -> CellError? {
+    /// serving control and stdin meanwhile. `ranToTheEnd`: the cell's code
+    /// finished and its process holds the state (after an interrupt too).
+    func runInExecutor(cell: Int, library: String, entryPoint: String, request: Message,
+                       allowStdin: Bool) -> (failure: CellError?, ranToTheEnd: Bool) {
         let executor: ExecutorProcess
         do {
             executor = try liveExecutor()
         } catch {
-            return CellError(ename: "ExecutorUnavailable", evalue: "\(error)", traceback: ["The executor could not start: \(error)"])
+            return (CellError(ename: "ExecutorUnavailable", evalue: "\(error)",
+                              traceback: ["The executor could not start: \(error)"]), false)
         }
         let backtraceFile = workDirectory + "/backtrace.txt"
         try? FileManager.default.removeItem(atPath: backtraceFile)
@@ -140,7 +143,7 @@ extension Kernel {
                 case .started(cell, let pid)?:
                     runningPID = pid
                     executorPIDs.insert(pid)
-                case .succeeded(cell)?, .failed(cell, _)?:
+                case .succeeded(cell)?, .interrupted(cell)?, .failed(cell, _)?:
                     outcome = ExecutorStatus(line: String(decoding: line, as: UTF8.self))
                 case .ready?:
                     break
@@ -174,15 +177,17 @@ extension Kernel {
 
         if lost {
             discardExecutor()
-            return .executorLost
+            return (.executorLost, false)
         }
         switch outcome {
         case .failed(_, let failure)?:
             let backtrace = try? String(contentsOfFile: backtraceFile, encoding: .utf8)
-            return .runtime(failure, trapReports: trapReports, backtrace: backtrace, sources: sources,
-                            interrupted: interruptDeadline != nil, columns: userColumn)
+            return (.runtime(failure, trapReports: trapReports, backtrace: backtrace, sources: sources,
+                             interrupted: interruptDeadline != nil, columns: userColumn), false)
+        case .interrupted?:
+            return (.interruptedKeepingState, true)
         default:
-            return nil
+            return (nil, true)
         }
     }
 
@@ -269,7 +274,8 @@ extension Kernel {
         for message in queued {
             if message.msgType == "execute_request" {
                 publish("status", ["execution_state": "busy"], parent: message)
-                reply(message, on: shell, ["status": "aborted", "execution_count": .int(executionCount)])
+                // No execution count: the cell did not run, and the frontend shows none for it.
+                reply(message, on: shell, ["status": "aborted"])
                 publish("status", ["execution_state": "idle"], parent: message)
             } else {
                 handle(message, on: shell)

@@ -21,6 +21,7 @@ public final class Adam: Optimizer {
     public let weightDecay: Float
     /// The number of steps taken, t in the formulas.
     public private(set) var stepCount = 0
+    public private(set) var skippedSteps = 0
     private let m: [TensorStorage]
     private let v: [TensorStorage]
 
@@ -45,6 +46,10 @@ public final class Adam: Optimizer {
     }
 
     public func step() {
+        guard gradientsAreFinite() else {
+            skippedSteps += 1
+            return
+        }
         stepCount += 1
         let t = Double(stepCount)
         let correction1 = Float(1 - pow(Double(beta1), t))

@@ -5,8 +5,11 @@ import TensorCore
 /// Parameters are found by reflection, as PyTorch finds them by attribute:
 /// every stored `Tensor` that requires a gradient, in the module itself, in
 /// nested modules, and in arrays, dictionaries and optionals of them. Names
-/// follow PyTorch's dotted paths (`linears.0.weight`), so a checkpoint saved
-/// here has the keys a PyTorch user expects.
+/// are PyTorch's state-dict keys: dotted paths (`linears.0.weight`), with
+/// Swift's camelCase property names written as the snake_case attribute
+/// names of PyTorch (`stepEmbeddings` → `step_embeddings`, `timeMLP` →
+/// `time_mlp`), so that a checkpoint goes both ways between a Swift model
+/// and the PyTorch class it mirrors.
 ///
 /// ```swift
 /// final class TwoLayer: Module {
@@ -102,10 +105,30 @@ private func join(_ prefix: String, _ label: String) -> String {
     return prefix.isEmpty ? label : prefix + "." + label
 }
 
-/// Strips the storage prefixes Swift gives lazy properties and property
-/// wrappers.
+/// A property's name as a state-dict key: without the storage prefixes
+/// Swift gives lazy properties and property wrappers, in snake_case.
 private func cleanLabel(_ label: String) -> String {
-    if label.hasPrefix("$__lazy_storage_$_") { return String(label.dropFirst("$__lazy_storage_$_".count)) }
-    if label.hasPrefix("_") { return String(label.dropFirst()) }
-    return label
+    var name = label
+    if name.hasPrefix("$__lazy_storage_$_") { name = String(name.dropFirst("$__lazy_storage_$_".count)) }
+    if name.hasPrefix("_") { name = String(name.dropFirst()) }
+    return snakeCase(name)
+}
+
+/// `stepEmbeddings` → `step_embeddings`, `timeMLP` → `time_mlp`,
+/// `MLPBlock` → `mlp_block`, `conv1x1` → `conv1x1`: an underscore before
+/// each word that starts with a capital, the whole in lower case.
+func snakeCase(_ name: String) -> String {
+    let characters = Array(name)
+    var result = ""
+    for (i, character) in characters.enumerated() {
+        if character.isUppercase && i > 0 {
+            let previous = characters[i - 1]
+            let next = i + 1 < characters.count ? characters[i + 1] : nil
+            if previous.isLowercase || previous.isNumber || (previous.isUppercase && next?.isLowercase == true) {
+                result += "_"
+            }
+        }
+        result += character.lowercased()
+    }
+    return result
 }

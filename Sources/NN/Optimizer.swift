@@ -1,3 +1,4 @@
+internal import CKernels
 import TensorCore
 
 /// Updates parameters from their gradients (`torch.optim.Optimizer`).
@@ -13,14 +14,25 @@ public protocol Optimizer: AnyObject {
     /// The tensors this optimiser updates.
     var parameters: [Tensor] { get }
     /// Applies one update using the parameters' current gradients;
-    /// parameters without a gradient are left alone.
+    /// parameters without a gradient are left alone. An update whose
+    /// gradients are not all finite is skipped (`skippedSteps`): with a NaN
+    /// or infinite gradient it would ruin every parameter it touched, and the
+    /// model would keep nothing of what it had learned.
     func step()
+    /// Updates skipped because a gradient was NaN or infinite (the loss had
+    /// diverged; `train` stops such a run and says so).
+    var skippedSteps: Int { get }
 }
 
 extension Optimizer {
     /// Resets the gradients of all parameters to zero.
     public func zeroGrad() {
         for p in parameters { p.zeroGrad() }
+    }
+
+    /// Whether every gradient present is finite.
+    func gradientsAreFinite() -> Bool {
+        parameters.allSatisfy { p in p.grad.map { ddpm_all_finite($0.storage.pointer, $0.count) != 0 } ?? true }
     }
 }
 

@@ -24,7 +24,13 @@ public final class SGD: Optimizer {
         buffers = momentum > 0 ? parameters.map { TensorStorage(repeating: 0, count: $0.count) } : []
     }
 
+    public private(set) var skippedSteps = 0
+
     public func step() {
+        guard gradientsAreFinite() else {
+            skippedSteps += 1
+            return
+        }
         for (index, p) in parameters.enumerated() {
             guard let grad = p.grad else { continue }
             let theta = p.storage.pointer

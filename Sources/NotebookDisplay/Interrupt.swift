@@ -10,4 +10,7 @@ public enum Interrupt {
 
     /// Forgets the request (the kernel does this before each cell).
     public static func clear() { ddpm_clear_interrupt() }
+
+    /// Makes SIGINT only raise the flag (the executor does this at start).
+    public static func installHandler() { ddpm_install_interrupt_handler() }
 }

@@ -49,7 +49,7 @@ public final class NotebookChannel: @unchecked Sendable {
 public func notebookStart() {
     setvbuf(stdout, nil, _IONBF, 0)
     setvbuf(stderr, nil, _IONBF, 0)
-    ddpm_install_interrupt_handler()
+    Interrupt.installHandler()
     NotebookExecutor.install()
     _ = NotebookChannel.current
 }

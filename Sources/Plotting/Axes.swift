@@ -167,11 +167,13 @@ public final class Axes {
             }
         }
         let labelled = lines.filter { $0.label != nil }
-        if !labelled.isEmpty {  // top right, inside the plot, on white
+        if !labelled.isEmpty {  // inside the plot, on white, in the corner with the least data under it
             let labels = labelled.map { subscripted($0.label!) }
             let textWidth = labels.map { canvas.textWidth($0, size: 9) }.max()!
-            let box = Rect(x: plot.x + plot.width - textWidth - 28 * pt, y: plot.y + 3 * pt,
-                           width: textWidth + 24 * pt, height: Double(labels.count) * 13 * pt + 4 * pt)
+            let size = (width: textWidth + 24 * pt, height: Double(labels.count) * 13 * pt + 4 * pt)
+            let points = lines.flatMap { line in zip(line.x, line.y).map { (px($0), py($1)) } }
+                + scatters.flatMap { s in zip(s.x, s.y).map { (px(Double($0)), py(Double($1))) } }
+            let box = legendBox(size: size, in: plot, margin: 3 * pt, avoiding: points)
             canvas.fillRect(box, color: Color.white.withAlpha(0.85))
             var y = box.y + 12 * pt
             for (line, label) in zip(labelled, labels) {
@@ -182,6 +184,25 @@ public final class Axes {
             }
         }
     }
+}
+
+/// Where a legend of `size` goes in `plot` (matplotlib's `loc="best"` on the
+/// four corners): the corner whose box covers the fewest of `points` (pixel
+/// positions of the data, line vertices and markers), the upper right on a tie.
+func legendBox(size: (width: Double, height: Double), in plot: Rect, margin: Double,
+               avoiding points: [(Double, Double)]) -> Rect {
+    let left = plot.x + margin, right = plot.x + plot.width - size.width - margin
+    let top = plot.y + margin, bottom = plot.y + plot.height - size.height - margin
+    let corners = [(right, top), (left, top), (left, bottom), (right, bottom)].map {
+        Rect(x: $0.0, y: $0.1, width: size.width, height: size.height)
+    }
+    func covered(_ box: Rect) -> Int {
+        points.reduce(0) { count, p in
+            count + (p.0 >= box.x && p.0 <= box.x + box.width && p.1 >= box.y && p.1 <= box.y + box.height ? 1 : 0)
+        }
+    }
+    let counts = corners.map(covered)
+    return corners[counts.firstIndex(of: counts.min()!)!]
 }
 
 /// About five round tick values inside `range` (1, 2 or 5 times a power of ten apart).

@@ -57,9 +57,14 @@ final class Canvas {
 
     enum Align { case left, center, right }
 
-    /// The advance width of `string` at `size` points, in pixels.
+    /// The advance width of `string` at `size` points, in pixels (combining
+    /// marks take none).
     func textWidth(_ string: String, size: Double) -> Double {
         cairo_set_font_size(context, size * scale)
+        return TextRun.split(string).reduce(0) { $0 + advance($1.base) }
+    }
+
+    private func advance(_ string: String) -> Double {
         var extents = cairo_text_extents_t()
         cairo_text_extents(context, string, &extents)
         return extents.x_advance
@@ -72,23 +77,41 @@ final class Canvas {
     }
 
     /// Text of `size` points with its baseline at y; `vertical` turns it
-    /// to read upwards (a y label).
+    /// to read upwards (a y label). A combining mark (the tilde of β̃, which
+    /// cairo's simple text API does not place) is drawn as its spacing form
+    /// centred just above its base character.
     func text(_ string: String, x: Double, y: Double, size: Double, align: Align, vertical: Bool = false) {
         setColor(.black)
         cairo_set_font_size(context, size * scale)
-        var extents = cairo_text_extents_t()
-        cairo_text_extents(context, string, &extents)
+        let runs = TextRun.split(string)
+        let width = runs.reduce(0) { $0 + advance($1.base) }
         let shift: Double
         switch align {
         case .left: shift = 0
-        case .center: shift = -extents.x_advance / 2
-        case .right: shift = -extents.x_advance
+        case .center: shift = -width / 2
+        case .right: shift = -width
         }
         cairo_save(context)
         cairo_translate(context, x, y)
         if vertical { cairo_rotate(context, -Double.pi / 2) }
-        cairo_move_to(context, shift, 0)
-        cairo_show_text(context, string)
+        var pen = shift
+        for run in runs {
+            cairo_move_to(context, pen, 0)
+            cairo_show_text(context, run.base)
+            if let mark = run.mark {
+                var base = cairo_text_extents_t(), glyph = cairo_text_extents_t()
+                cairo_text_extents(context, String(run.base.last!), &base)
+                cairo_text_extents(context, mark, &glyph)
+                let lastAdvance = advance(String(run.base.last!))
+                let centre = pen + advance(run.base) - lastAdvance + base.x_bearing + base.width / 2
+                let gap = 0.08 * size * scale
+                // The mark's ink bottom just above the base's ink top.
+                cairo_move_to(context, centre - glyph.x_bearing - glyph.width / 2,
+                              base.y_bearing - gap - glyph.y_bearing - glyph.height)
+                cairo_show_text(context, mark)
+            }
+            pen += advance(run.base)
+        }
         cairo_restore(context)
     }
 

@@ -91,6 +91,26 @@ extension Tensor {
         }
     }
 
+    // Any floating-point scalar mixes with a tensor, as in PyTorch, so that a
+    // schedule's `Double` values need no cast: `x0 * schedule[t].sqrtAlphaBar`.
+    // The `Float` overloads above stay the ones a literal picks.
+    @_disfavoredOverload
+    public static func + <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a + Float(s) }
+    @_disfavoredOverload
+    public static func + <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { a + Float(s) }
+    @_disfavoredOverload
+    public static func - <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a - Float(s) }
+    @_disfavoredOverload
+    public static func - <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { Float(s) - a }
+    @_disfavoredOverload
+    public static func * <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a * Float(s) }
+    @_disfavoredOverload
+    public static func * <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { a * Float(s) }
+    @_disfavoredOverload
+    public static func / <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a / Float(s) }
+    @_disfavoredOverload
+    public static func / <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { Float(s) / a }
+
     public static func += (a: inout Tensor, b: Tensor) { a = a + b }
     public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
     public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
@@ -99,6 +119,14 @@ extension Tensor {
     public static func -= (a: inout Tensor, s: Float) { a = a - s }
     public static func *= (a: inout Tensor, s: Float) { a = a * s }
     public static func /= (a: inout Tensor, s: Float) { a = a / s }
+    @_disfavoredOverload
+    public static func += <S: BinaryFloatingPoint>(a: inout Tensor, s: S) { a = a + Float(s) }
+    @_disfavoredOverload
+    public static func -= <S: BinaryFloatingPoint>(a: inout Tensor, s: S) { a = a - Float(s) }
+    @_disfavoredOverload
+    public static func *= <S: BinaryFloatingPoint>(a: inout Tensor, s: S) { a = a * Float(s) }
+    @_disfavoredOverload
+    public static func /= <S: BinaryFloatingPoint>(a: inout Tensor, s: S) { a = a / Float(s) }
 
     // MARK: Functions
 

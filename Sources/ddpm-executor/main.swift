@@ -32,6 +32,12 @@ func callVoidFunction(_ name: String) {
     unsafeBitCast(symbol, to: (@convention(c) () -> Void).self)()
 }
 
+/// Whether the user interrupted the cell (the runtime's SIGINT flag).
+func interruptRequested() -> Bool {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "ddpm_interrupt_requested") else { return false }
+    return unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)() != 0
+}
+
 /// Runs one cell in a forked child and returns in whichever process holds
 /// the state afterwards.
 func run(cell: Int, entryPoint: String, library: String) {
@@ -64,7 +70,7 @@ func run(cell: Int, entryPoint: String, library: String) {
         fflush(stderr)
         writeAll(privatePipe[1], "S")  // before the status line: see ExecutorStatus.succeeded
         close(privatePipe[1])
-        report(.succeeded(cell: cell))
+        report(interruptRequested() ? .interrupted(cell: cell) : .succeeded(cell: cell))
         return
     }
     close(privatePipe[1])

@@ -38,6 +38,6 @@ final class DisplaysTests: XCTestCase {
         let bundle = MLPDiffusion(steps: 100).mimeBundle
         // 2·128 + 128 + 2·(128·128 + 128) + 128·2 + 2 + 3·100·128, as torch counts the seed's MLPDiffusion.
         XCTAssertTrue(bundle.data["text/plain"]!.hasPrefix("MLPDiffusion: 72066 parameters\n"))
-        XCTAssertTrue(bundle.data["text/html"]!.contains("<code>stepEmbeddings.2.weight</code></td><td>[100, 128]</td><td>12800</td>"))
+        XCTAssertTrue(bundle.data["text/html"]!.contains("<code>step_embeddings.2.weight</code></td><td>[100, 128]</td><td>12800</td>"))
     }
 }

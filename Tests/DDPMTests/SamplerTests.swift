@@ -97,9 +97,10 @@ final class SamplerTests: XCTestCase {
         let model = MLPDiffusion(steps: 10, width: 8, generator: Generator(seed: 1))
         let x = randn(3, 2, generator: Generator(seed: 2))
         var h = x
-        for i in 0..<3 { h = (model.linears[i](h) + model.stepEmbeddings[i]([4, 4, 4])).relu() }
-        let expected = model.linears[3](h)
+        for i in 0..<3 { h = model.linears[2 * i + 1](model.linears[2 * i](h) + model.stepEmbeddings[i]([4, 4, 4])) }
+        let expected = model.linears[6](h)
         for (a, b) in zip(model(x, [4, 4, 4]).scalars, expected.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        XCTAssertEqual(model(x, 4).scalars, model(x, [4, 4, 4]).scalars, "one step for the whole batch")
         // and gradients still reach the embedding row
         let loss = model(x, [4, 4, 4]).square().sum()
         loss.backward()
@@ -114,6 +115,6 @@ final class SamplerTests: XCTestCase {
         let model = MLPDiffusion(steps: 10, width: 8, embedding: .sinusoidal)
         XCTAssertEqual(model(randn(5, 2), [0, 1, 2, 3, 9]).shape, [5, 2])
         XCTAssertEqual(model.namedParameters().map(\.name).filter { $0.hasPrefix("step") },
-                       ["stepProjections.0.weight", "stepProjections.1.weight", "stepProjections.2.weight"])
+                       ["step_projections.0.weight", "step_projections.1.weight", "step_projections.2.weight"])
     }
 }

@@ -41,7 +41,7 @@ final class TrainingTests: XCTestCase {
 /// The notebook's interrupt (SIGINT, which the runtime turns into a flag)
 /// ends training and sampling cleanly, keeping what was done.
 final class InterruptTests: XCTestCase {
-    override func setUp() { notebookStart() }  // installs the SIGINT handler, as the executor does
+    override func setUp() { Interrupt.installHandler() }  // as the executor does
     override func tearDown() { Interrupt.clear() }
 
     func testAnInterruptEndsTrainingAndKeepsTheLosses() {
@@ -64,6 +64,63 @@ final class InterruptTests: XCTestCase {
         XCTAssertTrue(trajectory.interrupted)
         XCTAssertEqual(trajectory.frames.count, 6)  // x_T and steps 99 … 95
         XCTAssertEqual(trajectory.steps.last!, 95)
+    }
+}
+
+/// A loss that runs away stops the run with a sentence (issue 10: `Adam(lr:
+/// 100)` used to run 300 steps to a loss of 2.4e18 without a word).
+final class DivergenceTests: XCTestCase {
+    func testALearningRateFarTooHighStopsTheRunAndKeepsAFiniteModel() {
+        let generator = Generator(seed: 5)
+        let schedule = NoiseSchedule(.sigmoid, steps: 100, betaStart: 1e-5, betaEnd: 0.5e-2)
+        let data = swissRoll(count: 1_000, generator: generator)
+        let model = MLPDiffusion(steps: 100, width: 32, generator: generator)
+        let optimizer = Adam(model.parameters(), lr: 100)
+        let history = train(steps: 300, progress: false) { _ in
+            let loss = diffusionLoss(model, data, schedule: schedule, generator: generator)
+            optimizer.zeroGrad()
+            loss.backward()
+            optimizer.step()
+            return loss
+        }
+        let step = try? XCTUnwrap(history.divergedAt)
+        XCTAssertNotNil(step, "a loss that grows by orders of magnitude must stop the run")
+        XCTAssertEqual(history.steps, step)
+        XCTAssertLessThan(history.steps, 300)
+        XCTAssertTrue(history.losses.allSatisfy(\.isFinite))
+        XCTAssertTrue(model.parameters().allSatisfy { $0.scalars.allSatisfy(\.isFinite) })
+        XCTAssertTrue(history.description.contains("diverged at step"), history.description)
+    }
+
+    func testANaNLossStopsAtItsStep() {
+        let history = train(steps: 20, progress: false) { step in Tensor(step == 7 ? Float.nan : 1) }
+        XCTAssertEqual(history.divergedAt, 7)
+        XCTAssertEqual(history.losses, [Float](repeating: 1, count: 7))
+    }
+
+    func testTheSentenceNamesTheStepAndTheFixes() {
+        let start: [Float] = [0.98, 0.5, 0.4]
+        XCTAssertNil(Divergence(step: 3, loss: 900, earlier: start), "up to 1,000 times the first loss is allowed")
+        XCTAssertNil(Divergence(step: 0, loss: 5_000, earlier: []), "the first loss is the start")
+        let grew = Divergence(step: 57, loss: 2.4e5, earlier: start)!
+        XCTAssertEqual(grew.description,
+            "Training stopped at step 57: the loss grew to 2.4e+05, more than 1000 times its start (it started at "
+            + "0.98); the history keeps the 57 steps before it. The usual fixes: a lower learning rate (Adam's default "
+            + "is lr: 1e-3), or clipping gradients with clipGradNorm(model.parameters(), maxNorm: 1) between "
+            + "backward() and step().")
+        XCTAssertTrue(Divergence(step: 0, loss: .infinity, earlier: [])!.description
+            .hasPrefix("Training stopped at step 0: the loss became infinite;"))
+    }
+
+    func testOptimisersSkipAnUpdateWithNonFiniteGradients() {
+        let weight = Tensor([1, 2]).requiringGrad()
+        for optimizer in [Adam([weight], lr: 0.1), SGD([weight], lr: 0.1)] as [any Optimizer] {
+            (weight * Tensor([Float.nan, 1])).sum().backward()
+            optimizer.step()
+            XCTAssertEqual(weight.scalars, [1, 2])
+            XCTAssertEqual(optimizer.skippedSteps, 1)
+            optimizer.zeroGrad()
+        }
     }
 }
 

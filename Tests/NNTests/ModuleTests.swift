@@ -28,8 +28,18 @@ final class ModuleTests: XCTestCase {
         let names = ListModel().namedParameters().map(\.name)
         XCTAssertEqual(names, [
             "linears.0.weight", "linears.0.bias", "linears.1.weight", "linears.1.bias",
-            "stepEmbeddings.0.weight", "optionalHead.weight", "table.a.weight", "table.b.weight", "table.b.bias",
+            "step_embeddings.0.weight", "optional_head.weight", "table.a.weight", "table.b.weight", "table.b.bias",
         ])
+    }
+
+    func testSwiftNamesBecomePyTorchsSnakeCase() {
+        XCTAssertEqual(snakeCase("stepEmbeddings"), "step_embeddings")
+        XCTAssertEqual(snakeCase("timeMLP"), "time_mlp")
+        XCTAssertEqual(snakeCase("MLPBlock"), "mlp_block")
+        XCTAssertEqual(snakeCase("runningVar"), "running_var")
+        XCTAssertEqual(snakeCase("conv1x1"), "conv1x1")
+        XCTAssertEqual(snakeCase("conv0"), "conv0")
+        XCTAssertEqual(snakeCase("res2Block"), "res2_block")
     }
 
     func testNestedAndSharedModules() {

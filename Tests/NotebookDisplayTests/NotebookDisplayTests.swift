@@ -84,7 +84,7 @@ final class NotebookDisplayTests: XCTestCase {
     }
 
     func testTheInterruptFlagIsSetBySIGINTAndCleared() {
-        notebookStart()
+        Interrupt.installHandler()
         Interrupt.clear()
         XCTAssertFalse(Interrupt.isRequested)
         raise(SIGINT)  // the handler only records it

@@ -32,4 +32,25 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(x.max().item(), 4)
         XCTAssertEqual(x.squaredNorm(), 30)
     }
+
+    /// Any floating-point scalar mixes with a tensor (a schedule's values are
+    /// `Double`), without a cast; literals still pick `Float`.
+    func testDoubleScalarsNeedNoCast() {
+        let x = Tensor([1, 2])
+        let half: Double = 0.5
+        XCTAssertEqual((x * half).scalars, [0.5, 1])
+        XCTAssertEqual((half * x).scalars, [0.5, 1])
+        XCTAssertEqual((x + half).scalars, [1.5, 2.5])
+        XCTAssertEqual((half - x).scalars, [-0.5, -1.5])
+        XCTAssertEqual((x / half).scalars, [2, 4])
+        XCTAssertEqual((half / x).scalars, [0.5, 0.25])
+        XCTAssertEqual((x * 2 + 1).scalars, [3, 5])
+        var y = x
+        y *= half
+        y += 1.0 as Double
+        XCTAssertEqual(y.scalars, [1.5, 2])
+        let w = Tensor([3]).requiringGrad()
+        (w * half).sum().backward()
+        XCTAssertEqual(w.grad?.scalars, [0.5])
+    }
 }

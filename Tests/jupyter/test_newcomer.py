@@ -1,6 +1,9 @@
 """What a newcomer hit in the first hour (issue 10), through a real client:
 cells that failed for no reason, errors said twice, slow growth."""
 
+import queue
+import time
+
 
 def test_top_level_await_succeeds_keeps_state_and_reports_async_throws(kernel):
     result = kernel.run("func later() async -> Int { 5 }\nlet five = await later()\nprint(five)")
@@ -68,3 +71,56 @@ def test_types_declared_in_a_cell_are_constructible_in_later_cells(kernel):
     assert kernel.run("let old = Point()").status == "ok"
     assert kernel.run("struct Point { var x = 1; var z = 7 }").status == "ok"
     assert kernel.run("Point().z + old.x").result == "8"
+
+
+def test_interrupting_run_all_stops_the_queue_and_keeps_the_trained_steps(kernel):
+    """Run All with training then saving: the interrupt ends the training
+    cell as an error (state kept), the save cell is aborted without an
+    execution count, and the progress line stays where training stopped."""
+    training = kernel.kc.execute(
+        "var seen = 0\n"
+        "let run = train(steps: 100_000) { _ in seen += 1; usleep(1_000); return Tensor(0.5) }")
+    saving = kernel.kc.execute('print("saved")')
+    time.sleep(3.0)
+    kernel.km.interrupt_kernel()
+    replies = {}
+    while len(replies) < 2:
+        reply = kernel.kc.get_shell_msg(timeout=60)
+        replies[reply["parent_header"]["msg_id"]] = reply["content"]
+    assert replies[training]["status"] == "error"
+    assert replies[training]["ename"] == "Interrupted"
+    assert replies[saving] == {"status": "aborted"}  # no execution count: it never ran
+    updates = []
+    while True:
+        try:
+            message = kernel.kc.get_iopub_msg(timeout=1)
+        except queue.Empty:
+            break
+        if message["parent_header"].get("msg_id") == training and message["msg_type"] == "update_display_data":
+            updates.append(message["content"]["data"]["text/plain"])
+    final = updates[-1]
+    assert final.endswith("(interrupted)"), final
+    steps = int(final.split("/")[0].split()[-1])
+    assert steps > 100, final
+    assert " 0 steps/s" not in final, final
+    assert kernel.run("run.steps == seen").result == "true"
+
+
+def test_a_diverging_run_says_so_once_and_keeps_the_model(kernel):
+    result = kernel.run(
+        "manualSeed(1)\n"
+        "let sched = NoiseSchedule(.sigmoid, steps: 100, betaStart: 1e-5, betaEnd: 0.5e-2)\n"
+        "let points = swissRoll(count: 1_000)\n"
+        "let hot = MLPDiffusion(steps: 100, width: 32)\n"
+        "let hotOptimizer = Adam(hot.parameters(), lr: 100)\n"
+        "let hotRun = train(steps: 300, progress: false) { _ in\n"
+        "    let loss = diffusionLoss(hot, points, schedule: sched)\n"
+        "    hotOptimizer.zeroGrad(); loss.backward(); hotOptimizer.step()\n"
+        "    return loss\n"
+        "}")
+    assert result.status == "ok", result.errors
+    stderr = result.stream("stderr")
+    assert stderr.count("Training stopped at step") == 1, stderr
+    assert "lower learning rate" in stderr and "clipGradNorm" in stderr
+    assert kernel.run("hotRun.steps < 300 && hotRun.divergedAt == hotRun.steps").result == "true"
+    assert kernel.run("hot.parameters().allSatisfy { $0.scalars.allSatisfy(\\.isFinite) }").result == "true"

@@ -115,7 +115,10 @@ def test_interrupt_lets_a_cooperative_loop_keep_its_progress(kernel):
     reply = kernel.kc.get_shell_msg(timeout=30)
     while reply["parent_header"]["msg_id"] != msg_id:
         reply = kernel.kc.get_shell_msg(timeout=30)
-    assert reply["content"]["status"] == "ok"
+    # Stopped at the interrupt, it ends as an error (the frontend stops its
+    # queue, as for ipykernel's KeyboardInterrupt) and keeps what it did.
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "Interrupted"
     assert int(kernel.run("steps").result) > 0
 
 

@@ -24,6 +24,9 @@ unsigned long ddpm_flush_subnormals(void);
 /// Restores the state returned by ddpm_flush_subnormals.
 void ddpm_restore_float_environment(unsigned long saved);
 
+/// Whether all n floats are finite (no NaN, no infinity).
+int ddpm_all_finite(const float *x, size_t n);
+
 /// The Wasserstein-1 distance between two 1-D empirical distributions
 /// (p: n values, q: m values), comparing their quantile functions at
 /// max(n, m) evenly spaced levels. Sorts p and q in place.
