@@ -82,7 +82,10 @@ struct CellError: Error {
                 let thrownPrefix = "Error raised at top level: "
                 if message.hasPrefix(thrownPrefix) {
                     let thrown = String(message.dropFirst(thrownPrefix.count))
-                    error = CellError(ename: thrownTypeName(thrown), evalue: withoutCellModules(thrown), traceback: [])
+                    // An error with its own description (`CustomStringConvertible`) is
+                    // reported by that sentence alone, which does not name its type.
+                    error = CellError(ename: thrownTypeName(thrown) ?? "Error", evalue: withoutCellModules(thrown),
+                                      traceback: [])
                 } else {
                     error = CellError(ename: "Fatal error", evalue: message, traceback: [])
                 }
@@ -141,10 +144,14 @@ struct CellError: Error {
     }
 
     /// The type of a thrown error from its reflection: `Cell3.ParseError(line: 2)`
-    /// → `ParseError`; `Cell3.Oops.bad("no")` and `Cell3.Oops.bad` → `Oops`.
-    static func thrownTypeName(_ reflected: String) -> String {
+    /// → `ParseError`; `Cell3.Oops.bad("no")` and `Cell3.Oops.bad` → `Oops`; nil
+    /// for an error that describes itself in a sentence.
+    static func thrownTypeName(_ reflected: String) -> String? {
         let plain = withoutCellModules(reflected)
         let name = plain.firstIndex(of: "(").map { String(plain[..<$0]) } ?? plain
+        // A type's path (`Outer.Inner`, `Oops.bad`), not a sentence.
+        guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"#, options: .regularExpression) != nil
+        else { return nil }
         var components = name.split(separator: ".")
         // A lower-case last component is an enum case.
         if components.count > 1, let first = components.last?.first, first.isLowercase { components.removeLast() }

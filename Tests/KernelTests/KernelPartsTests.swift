@@ -101,6 +101,8 @@ final class CellErrorTests: XCTestCase {
         XCTAssertEqual(CellError.thrownTypeName("Cell3.Oops.bad"), "Oops")
         XCTAssertEqual(CellError.thrownTypeName("Cell3.Oops.bad(\"no\")"), "Oops")
         XCTAssertEqual(CellError.thrownTypeName("Cell3.Outer.Inner(x: 1)"), "Outer.Inner")
+        // An error that describes itself: its sentence is all the runtime reports.
+        XCTAssertNil(CellError.thrownTypeName("safetensors: cannot read /nonexistent/x: no such file."))
     }
 
     func testARecursionWithoutEndIsCalledAStackOverflow() {

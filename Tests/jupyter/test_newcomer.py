@@ -124,3 +124,18 @@ def test_a_diverging_run_says_so_once_and_keeps_the_model(kernel):
     assert "lower learning rate" in stderr and "clipGradNorm" in stderr
     assert kernel.run("hotRun.steps < 300 && hotRun.divergedAt == hotRun.steps").result == "true"
     assert kernel.run("hot.parameters().allSatisfy { $0.scalars.allSatisfy(\\.isFinite) }").result == "true"
+
+
+def test_errors_say_their_sentence_once(kernel):
+    missing = kernel.run('let unloaded = MLPDiffusion(steps: 10, width: 8)\ntry unloaded.load(from: "/nonexistent/x")')
+    assert missing.status == "error"
+    shown = "\n".join(missing.errors[0]["traceback"])
+    assert shown.count("cannot read /nonexistent/x") == 1, shown
+    assert missing.reply["ename"] == "Error"
+    assert missing.reply["evalue"] == "safetensors: cannot read /nonexistent/x: no such file, or it is not readable."
+
+    mismatch = kernel.run("let sum = Tensor([1, 2]) + Tensor([1, 2, 3])")
+    shown = "\n".join(mismatch.errors[0]["traceback"])
+    assert shown.count("cannot be broadcast") == 1, shown
+    assert "line 1, column 26" in shown  # then the cell's line
+    assert mismatch.stream("stderr") == ""  # nothing of it on the stream besides
