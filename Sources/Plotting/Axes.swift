@@ -122,34 +122,35 @@ public final class Axes {
     }
 
     func draw(on canvas: Canvas, in frame: Rect) {
-        let pt = canvas.scale  // pixels per point
+        let pt = canvas.scale  // pixels per point, for the data's marks
+        let tp = canvas.scale * canvas.textScale  // pixels per point, for text and the room it takes
         let titleLines = title.map { subscripted($0).split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
-        let titleSpace = titleLines.isEmpty ? 4 * pt : Double(4 + 14 * titleLines.count) * pt
+        let titleSpace = titleLines.isEmpty ? 4 * pt : Double(4 + 14 * titleLines.count) * tp
         let plot = showAxes
-            ? frame.inset(left: (ylabel == nil ? 34 : 48) * pt, right: 8 * pt, top: titleSpace,
-                          bottom: (xlabel == nil ? 20 : 34) * pt)
+            ? frame.inset(left: (ylabel == nil ? 34 : 48) * tp, right: 8 * tp, top: titleSpace,
+                          bottom: (xlabel == nil ? 20 : 34) * tp)
             : frame.inset(left: 4 * pt, right: 4 * pt, top: titleSpace, bottom: 4 * pt)
         let (xr, yr) = limits()
         func px(_ x: Double) -> Double { plot.x + (x - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * plot.width }
         func py(_ y: Double) -> Double { plot.y + (1 - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound)) * plot.height }
 
         for (i, line) in titleLines.enumerated() {  // one line per "\n"
-            canvas.text(line, x: frame.x + frame.width / 2, y: frame.y + Double(13 + 14 * i) * pt, size: 12, align: .center)
+            canvas.text(line, x: frame.x + frame.width / 2, y: frame.y + Double(13 + 14 * i) * tp, size: 12, align: .center)
         }
         if showAxes {
             canvas.strokeRect(plot, color: .black, width: 0.8)
             for tick in niceTicks(xr) {
                 let x = px(tick)
                 canvas.line(from: (x, plot.y + plot.height), to: (x, plot.y + plot.height + 3.5 * pt), color: .black, width: 0.8)
-                canvas.text(tickLabel(tick), x: x, y: plot.y + plot.height + 13 * pt, size: 9, align: .center)
+                canvas.text(tickLabel(tick), x: x, y: plot.y + plot.height + 3.5 * pt + 9.5 * tp, size: 9, align: .center)
             }
             for tick in niceTicks(yr) {
                 let y = py(tick)
                 canvas.line(from: (plot.x - 3.5 * pt, y), to: (plot.x, y), color: .black, width: 0.8)
-                canvas.text(tickLabel(tick), x: plot.x - 5 * pt, y: y + 3 * pt, size: 9, align: .right)
+                canvas.text(tickLabel(tick), x: plot.x - 3.5 * pt - 1.5 * tp, y: y + 3 * tp, size: 9, align: .right)
             }
-            if let xlabel { canvas.text(subscripted(xlabel), x: plot.x + plot.width / 2, y: plot.y + plot.height + 28 * pt, size: 10, align: .center) }
-            if let ylabel { canvas.text(subscripted(ylabel), x: frame.x + 10 * pt, y: plot.y + plot.height / 2, size: 10, align: .center, vertical: true) }
+            if let xlabel { canvas.text(subscripted(xlabel), x: plot.x + plot.width / 2, y: plot.y + plot.height + 28 * tp, size: 10, align: .center) }
+            if let ylabel { canvas.text(subscripted(ylabel), x: frame.x + 10 * tp, y: plot.y + plot.height / 2, size: 10, align: .center, vertical: true) }
         }
         if let picture {  // as large as fits, centred, square pixels
             let scale = min(plot.width / Double(picture.width), plot.height / Double(picture.height))
@@ -170,17 +171,17 @@ public final class Axes {
         if !labelled.isEmpty {  // inside the plot, on white, in the corner with the least data under it
             let labels = labelled.map { subscripted($0.label!) }
             let textWidth = labels.map { canvas.textWidth($0, size: 9) }.max()!
-            let size = (width: textWidth + 24 * pt, height: Double(labels.count) * 13 * pt + 4 * pt)
+            let size = (width: textWidth + 24 * tp, height: Double(labels.count) * 13 * tp + 4 * tp)
             let points = lines.flatMap { line in zip(line.x, line.y).map { (px($0), py($1)) } }
                 + scatters.flatMap { s in zip(s.x, s.y).map { (px(Double($0)), py(Double($1))) } }
             let box = legendBox(size: size, in: plot, margin: 3 * pt, avoiding: points)
             canvas.fillRect(box, color: Color.white.withAlpha(0.85))
-            var y = box.y + 12 * pt
+            var y = box.y + 12 * tp
             for (line, label) in zip(labelled, labels) {
-                let x = box.x + 4 * pt
-                canvas.line(from: (x, y - 3 * pt), to: (x + 14 * pt, y - 3 * pt), color: line.color, width: line.width)
-                canvas.text(label, x: x + 18 * pt, y: y, size: 9, align: .left)
-                y += 13 * pt
+                let x = box.x + 4 * tp
+                canvas.line(from: (x, y - 3 * tp), to: (x + 14 * tp, y - 3 * tp), color: line.color, width: line.width)
+                canvas.text(label, x: x + 18 * tp, y: y, size: 9, align: .left)
+                y += 13 * tp
             }
         }
     }

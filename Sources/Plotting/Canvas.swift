@@ -10,13 +10,17 @@ final class Canvas {
     let height: Int
     /// Pixels per typographic point (dpi / 72).
     let scale: Double
+    /// How many times larger than its point size text is drawn
+    /// (`Figure.legibilityScale`).
+    let textScale: Double
     let surface: OpaquePointer
     let context: OpaquePointer
 
-    init(width: Int, height: Int, scale: Double) {
+    init(width: Int, height: Int, scale: Double, textScale: Double = 1) {
         self.width = width
         self.height = height
         self.scale = scale
+        self.textScale = textScale
         surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height))
         context = cairo_create(surface)
         cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
@@ -60,7 +64,7 @@ final class Canvas {
     /// The advance width of `string` at `size` points, in pixels (combining
     /// marks take none).
     func textWidth(_ string: String, size: Double) -> Double {
-        cairo_set_font_size(context, size * scale)
+        cairo_set_font_size(context, size * scale * textScale)
         return TextRun.split(string).reduce(0) { $0 + advance($1.base) }
     }
 
@@ -82,7 +86,7 @@ final class Canvas {
     /// centred just above its base character.
     func text(_ string: String, x: Double, y: Double, size: Double, align: Align, vertical: Bool = false) {
         setColor(.black)
-        cairo_set_font_size(context, size * scale)
+        cairo_set_font_size(context, size * scale * textScale)
         let runs = TextRun.split(string)
         let width = runs.reduce(0) { $0 + advance($1.base) }
         let shift: Double
@@ -104,7 +108,7 @@ final class Canvas {
                 cairo_text_extents(context, mark, &glyph)
                 let lastAdvance = advance(String(run.base.last!))
                 let centre = pen + advance(run.base) - lastAdvance + base.x_bearing + base.width / 2
-                let gap = 0.08 * size * scale
+                let gap = 0.08 * size * scale * textScale
                 // The mark's ink bottom just above the base's ink top.
                 cairo_move_to(context, centre - glyph.x_bearing - glyph.width / 2,
                               base.y_bearing - gap - glyph.y_bearing - glyph.height)

@@ -48,16 +48,16 @@ public final class Figure {
     /// down to the column's width.
     public static let notebookColumnWidth = 1_000.0
 
-    /// How many times larger than their point sizes text, markers, lines and
-    /// margins are drawn: a figure wider than the notebook's column is shown
-    /// shrunk by this factor, so they are drawn larger by as much and read at
-    /// their usual size (seed 000's 28-inch 2×10 grid would otherwise have
-    /// 4-pixel titles).
+    /// How many times larger than its point size text (and the room around
+    /// it) is drawn: a figure wider than the notebook's column is shown shrunk
+    /// by this factor, so text is drawn larger by as much and reads at its
+    /// usual size (seed 000's 28-inch 2×10 grid would otherwise have 4-pixel
+    /// titles). Markers and lines keep their sizes: they belong to the data.
     public var legibilityScale: Double { max(1, Double(pixelWidth) / Figure.notebookColumnWidth) }
 
     /// The figure as 8-bit RGBA pixels on white, rows top to bottom.
     public func renderRGBA() -> [UInt8] {
-        let canvas = Canvas(width: pixelWidth, height: pixelHeight, scale: dpi / 72 * legibilityScale)
+        let canvas = Canvas(width: pixelWidth, height: pixelHeight, scale: dpi / 72, textScale: legibilityScale)
         canvas.fill(Color.white)
         let cellWidth = Double(pixelWidth) / Double(columns), cellHeight = Double(pixelHeight) / Double(rows)
         for row in 0..<rows {

@@ -1,5 +1,5 @@
 import Foundation
-import Plotting
+@testable import Plotting
 import TensorCore
 import XCTest
 
@@ -82,5 +82,47 @@ final class FigureTests: XCTestCase {
         figure[0, 0].xlabel = "t"
         figure[0, 0].ylabel = "β"
         try assertMatchesBaseline(figure, named: "line-legend")
+    }
+
+    /// The legend goes to the corner with the least data under it.
+    func testTheLegendAvoidsTheData() {
+        let plot = Rect(x: 0, y: 0, width: 100, height: 100)
+        let rising = (0..<100).map { (Double($0), 100 - Double($0)) }  // pixel y grows downwards
+        let box = legendBox(size: (30, 20), in: plot, margin: 2, avoiding: rising)
+        XCTAssertEqual(box.x, 2)  // upper left: the rising line fills the upper right
+        XCTAssertEqual(box.y, 2)
+        XCTAssertEqual(legendBox(size: (30, 20), in: plot, margin: 2, avoiding: []).x, 68, "upper right on a tie")
+    }
+
+    /// A combining mark is drawn above its base (β̃ must not read as β).
+    func testCombiningMarksSplitOffTheirBase() {
+        XCTAssertEqual(TextRun.split("σ² = β̃, 100 steps"),
+                       [TextRun(base: "σ² = β", mark: "\u{02DC}"), TextRun(base: ", 100 steps", mark: nil)])
+        XCTAssertEqual(TextRun.split("plain"), [TextRun(base: "plain", mark: nil)])
+        let tilde = Figure(width: 1, height: 0.5, dpi: 100), plain = Figure(width: 1, height: 0.5, dpi: 100)
+        tilde[0, 0].title = "β̃"
+        plain[0, 0].title = "β"
+        tilde[0, 0].showAxes = false
+        plain[0, 0].showAxes = false
+        XCTAssertNotEqual(tilde.renderRGBA(), plain.renderRGBA())
+    }
+
+    /// Text in a figure wider than the notebook's column grows with it, so
+    /// that it reads at its usual size when JupyterLab shrinks the figure.
+    func testTextInAWideFigureIsDrawnLarger() {
+        func titleHeight(_ figure: Figure) -> Int {
+            figure[0, 0].title = "q(x_{10})"
+            figure[0, 0].showAxes = false
+            let rgba = figure.renderRGBA()
+            let rows = (0..<figure.pixelHeight).filter { y in
+                (0..<figure.pixelWidth / figure.columns).contains { x in rgba[(y * figure.pixelWidth + x) * 4] < 128 }
+            }
+            return (rows.max() ?? 0) - (rows.min() ?? 0)
+        }
+        let narrow = Figure(columns: 1, width: 2.8, height: 3, dpi: 100)
+        let wide = Figure(columns: 10, width: 28, height: 3, dpi: 100)
+        XCTAssertEqual(narrow.legibilityScale, 1)
+        XCTAssertEqual(wide.legibilityScale, 2.8, accuracy: 1e-9)
+        XCTAssertEqual(Double(titleHeight(wide)) / Double(titleHeight(narrow)), 2.8, accuracy: 0.5)  // ink heights in whole pixels
     }
 }
