@@ -139,3 +139,16 @@ def test_errors_say_their_sentence_once(kernel):
     assert shown.count("cannot be broadcast") == 1, shown
     assert "line 1, column 26" in shown  # then the cell's line
     assert mismatch.stream("stderr") == ""  # nothing of it on the stream besides
+
+
+def test_a_training_cell_shows_its_loss_curve_once(kernel):
+    result = kernel.run("let shortRun = train(steps: 40) { step in Tensor(1 / Float(step + 1)) }\nshortRun")
+    assert result.status == "ok", result.errors
+    live = result.of_type("display_data")
+    assert len(live) == 1 and "<img" in live[0]["content"]["data"]["text/html"]  # the live curve
+    shown = result.of_type("execute_result")[0]["content"]["data"]
+    assert list(shown) == ["text/plain"], list(shown)  # the history adds its summary, not the curve again
+    assert shown["text/plain"].startswith("TrainingHistory(40 steps")
+    # Without the live display, the history shows the curve itself.
+    quiet = kernel.run("train(steps: 40, progress: false) { step in Tensor(Float(step)) }")
+    assert "image/png" in quiet.of_type("execute_result")[0]["content"]["data"]
