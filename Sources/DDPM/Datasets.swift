@@ -119,12 +119,20 @@ public func readPoints(csv text: String, source: String = "the CSV text") -> Ten
     return Tensor(points, shape: [points.count / 2, 2])
 }
 
-/// Reads 2-D points from a CSV file (see `readPoints(csv:)`).
-public func readPoints(csvFile path: String) -> Tensor {
+/// Reads 2-D points from a CSV file (see `readPoints(csv:)`). A file that
+/// cannot be read throws (the environment's failure, as `Module.load` does);
+/// malformed lines stop with a sentence (a mistake in the data).
+public func readPoints(csvFile path: String) throws -> Tensor {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-        fail("readPoints: cannot read \(path); check the path (relative paths start at the notebook's folder).")
+        throw DataFileError("readPoints: cannot read \(path); check the path (relative paths start at the notebook's folder).")
     }
     return readPoints(csv: text, source: path)
+}
+
+/// A data file that could not be read.
+public struct DataFileError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }
 
 private func checkCount(_ count: Int, _ name: String) {

@@ -3,32 +3,6 @@ import NotebookDisplay
 import Plotting
 import TensorCore
 
-/// The loss curve of a training run: each step's loss, faint, and the mean
-/// of the last 100 steps, bold.
-public func lossCurve(_ losses: [Float], width: Double = 6, height: Double = 2.4, dpi: Double = 80) -> Figure {
-    let figure = Figure(width: width, height: height, dpi: dpi)
-    let axes = figure[0, 0]
-    var mean: [Double] = []
-    mean.reserveCapacity(losses.count)
-    var sum = 0.0
-    for (i, loss) in losses.enumerated() {
-        sum += Double(loss)
-        if i >= 100 { sum -= Double(losses[i - 100]) }
-        mean.append(sum / Double(min(i + 1, 100)))
-    }
-    // At most about two points per pixel column: a long run's curve costs
-    // the same to draw as a short one's (it is redrawn while training runs).
-    let stride = max(1, losses.count / Int(2 * width * dpi))
-    let kept = Array(Swift.stride(from: 0, to: losses.count, by: stride))
-    axes.plot(x: kept.map(Double.init), y: kept.map { Double(losses[$0]) }, color: Color(hex: 0xF4A582), lineWidth: 0.8,
-              label: "loss")
-    axes.plot(x: kept.map(Double.init), y: kept.map { mean[$0] }, color: Color(hex: 0xB2182B), lineWidth: 2,
-              label: "mean of 100 steps")
-    axes.xlabel = "step"
-    if losses.isEmpty { axes.title = "loss: waiting for steps…" }
-    return figure
-}
-
 /// What a training run leaves: the loss of every step.
 public struct TrainingHistory: Sendable {
     public let losses: [Float]
@@ -148,53 +122,5 @@ public func train(epochs: Int, over loader: DataLoader, progress: Bool = true,
         if let batch = iterator.next() { return body(batch) }
         iterator = loader.makeIterator()  // the next epoch, in a new order
         return body(iterator.next()!)
-    }
-}
-
-/// A progress line and a live loss curve, updated in place in the notebook
-/// (one output, replaced at most five times a second so that the frontend
-/// is not flooded).
-struct ProgressBar {
-    let total: Int
-    let unit: String
-    let start = Date()
-    var lastShown = Date.distantPast
-    var handle: DisplayHandle?
-
-    init(total: Int, unit: String) {
-        self.total = total
-        self.unit = unit
-        if NotebookChannel.current != nil { handle = display(bundle(done: 0, losses: [], note: "")) }
-    }
-
-    mutating func advance(to done: Int, losses: [Float]) {
-        guard handle != nil, Date().timeIntervalSince(lastShown) >= 0.2 else { return }
-        handle?.update(bundle(done: done, losses: losses, note: ""))
-        lastShown = Date()  // after drawing: the next update waits 0.2 s of training, however long drawing took
-    }
-
-    /// The final state: the steps done, their rate and the bar where the run
-    /// ended, and why it ended early (`note`), if it did.
-    func finish(losses: [Float], note: String) {
-        let final = bundle(done: losses.count, losses: losses, note: note)
-        if let handle { handle.update(final) } else { print(final.data["text/plain"]!) }
-    }
-
-    func bundle(done: Int, losses: [Float], note: String) -> MimeBundle {
-        let loss = losses.last
-        let elapsed = Date().timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let left = rate > 0 ? Double(total - done) / rate : 0
-        func clock(_ seconds: Double) -> String { String(format: "%d:%02d", Int(seconds) / 60, Int(seconds) % 60) }
-        var text = "\(unit) \(done)/\(total)"
-        text += String(format: " · %.0f %@s/s · %@ elapsed", rate, unit, clock(elapsed))
-        if done < total && note.isEmpty { text += " · \(clock(left)) left" }
-        if let loss { text += String(format: " · loss %.4f", loss) }
-        text += note
-        let fraction = total > 0 ? Double(done) / Double(total) : 1
-        let html = "<div style=\"font-family: monospace\"><progress value=\"\(String(format: "%.4f", fraction))\" max=\"1\" "
-            + "style=\"width: 24em; vertical-align: middle\"></progress> \(text)<br>"
-            + "<img src=\"data:image/png;base64,\(Data(lossCurve(losses).png()).base64EncodedString())\"></div>"
-        return MimeBundle(html: html, text: text)
     }
 }

@@ -44,9 +44,12 @@ struct CellError: Error {
     }
 
     /// A cell whose process ended before the cell did. `trapReports` are the
-    /// runtime's held-back stderr lines; `backtrace` the backtracer's report.
+    /// runtime's held-back stderr lines; `backtrace` the backtracer's report;
+    /// `interruptGrace` the time an interrupted cell had to stop (nil when
+    /// it was not interrupted).
     static func runtime(_ failure: CellFailure, trapReports: [String], backtrace: String?,
-                        sources: [String: String], interrupted: Bool, columns: ColumnMap = { $2 }) -> CellError {
+                        sources: [String: String], interruptGrace: TimeInterval? = nil,
+                        columns: ColumnMap = { $2 }) -> CellError {
         let frames = (backtrace.map(cellFrames) ?? []).map { frame in
             (cell: frame.cell, line: frame.line, column: columns(frame.cell, frame.line, frame.column))
         }
@@ -72,9 +75,9 @@ struct CellError: Error {
             error = CellError(ename: "exit", evalue: "the cell called exit(\(code))", traceback: [])
         case .load(let message):
             error = CellError(ename: "LoadError", evalue: message, traceback: [])
-        case .signal(let signal) where interrupted && signal == SIGKILL:
+        case .signal(let signal) where interruptGrace != nil && signal == SIGKILL:
             error = CellError(ename: "Interrupted",
-                              evalue: "the cell did not stop within 2 seconds of the interrupt, so it was stopped",
+                              evalue: "the cell did not stop within \(Self.duration(interruptGrace!)) of the interrupt, so it was stopped",
                               traceback: [])
         case .signal(let signal):
             if let report = trapReports.first(where: { $0.contains("Fatal error: ") }) {
@@ -161,6 +164,12 @@ struct CellError: Error {
     /// Drops `Cell12.` qualifications, which mean nothing to the user.
     static func withoutCellModules(_ text: String) -> String {
         text.replacingOccurrences(of: #"\bCell\d+\."#, with: "", options: .regularExpression)
+    }
+
+    /// `2` → "2 seconds", `1` → "1 second", `0.5` → "0.5 seconds".
+    static func duration(_ seconds: TimeInterval) -> String {
+        let number = seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%g", seconds)
+        return number + (seconds == 1 ? " second" : " seconds")
     }
 
     static func signalName(_ signal: Int32) -> String {

@@ -183,7 +183,8 @@ extension Kernel {
         case .failed(_, let failure)?:
             let backtrace = try? String(contentsOfFile: backtraceFile, encoding: .utf8)
             return (.runtime(failure, trapReports: trapReports, backtrace: backtrace, sources: sources,
-                             interrupted: interruptDeadline != nil, columns: userColumn), false)
+                             interruptGrace: interruptDeadline.map { _ in configuration.interruptGrace },
+                             columns: userColumn), false)
         case .interrupted?:
             return (.interruptedKeepingState, true)
         default:

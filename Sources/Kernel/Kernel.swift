@@ -196,8 +196,14 @@ public final class Kernel {
             let restart = message.content["restart"]?.boolValue ?? false
             reply(message, on: socket, ["status": "ok", "restart": .bool(restart)])
             isRunning = false
-        case "comm_open", "comm_msg", "comm_close":
-            break  // no comm targets: ignored, as the spec allows
+        case "comm_open":
+            // No comm target is registered (messaging spec, "Opening a Comm": an
+            // unknown target_name is answered by closing the comm at once).
+            if let id = message.content["comm_id"]?.stringValue {
+                publish("comm_close", ["comm_id": .string(id), "data": [:]], parent: message)
+            }
+        case "comm_msg", "comm_close":
+            break  // about comms this kernel never opened
         default:
             log("ignored a \(message.msgType)")
         }

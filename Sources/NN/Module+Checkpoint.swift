@@ -1,5 +1,12 @@
 import TensorCore
 
+/// A checkpoint whose names or shapes do not fit the model it is loaded
+/// into (the file itself may be fine: a format error is a `SafetensorsError`).
+public struct CheckpointError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
 extension Module {
     /// The parameters by dotted name (`module.state_dict()`), sharing memory
     /// with the module.
@@ -16,14 +23,14 @@ extension Module {
         let missing = own.map(\.name).filter { state[$0] == nil }
         let unexpected = state.keys.filter { !names.contains($0) }.sorted()
         if !missing.isEmpty || !unexpected.isEmpty {
-            throw SafetensorsError("loadStateDict: the checkpoint does not match this model: "
+            throw CheckpointError("loadStateDict: the checkpoint does not match this model: "
                 + (missing.isEmpty ? "" : "missing \(missing.joined(separator: ", "))")
                 + (missing.isEmpty || unexpected.isEmpty ? "" : "; ")
                 + (unexpected.isEmpty ? "" : "unexpected \(unexpected.joined(separator: ", "))")
                 + ". Build the model with the same layers and sizes as the one that was saved.")
         }
         for (name, tensor) in own where state[name]!.shape != tensor.shape {
-            throw SafetensorsError("loadStateDict: \(name) has shape \(state[name]!.shape) in the checkpoint but "
+            throw CheckpointError("loadStateDict: \(name) has shape \(state[name]!.shape) in the checkpoint but "
                 + "\(tensor.shape) in this model; build the model with the sizes it was saved with.")
         }
         for (name, tensor) in own {

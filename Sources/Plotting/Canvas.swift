@@ -156,9 +156,7 @@ final class Canvas {
     /// Composites `sprite` centred at each point ("over", premultiplied),
     /// skipping points outside `clip`.
     func stamp(_ sprite: Sprite, at points: [(Double, Double)], clip: Rect) {
-        cairo_surface_flush(surface)
-        let stride = Int(cairo_image_surface_get_stride(surface)) / 4
-        let pixels = cairo_image_surface_get_data(surface)!.withMemoryRebound(to: UInt32.self, capacity: stride * height) { $0 }
+        let (pixels, stride) = Canvas.words(of: surface, rows: height)
         let x0 = max(0, Int(clip.x)), x1 = min(width, Int((clip.x + clip.width).rounded(.up)))
         let y0 = max(0, Int(clip.y)), y1 = min(height, Int((clip.y + clip.height).rounded(.up)))
         let half = Double(sprite.size) / 2
@@ -199,10 +197,21 @@ final class Canvas {
     }
 
     /// 8-bit RGBA, un-premultiplied, rows top to bottom.
-    func rgba() -> [UInt8] {
+    /// An ARGB32 surface's pixels as 32-bit words (premultiplied, native
+    /// byte order), after cairo's drawing is flushed, and its row stride in
+    /// words. The memory is cairo's, untyped: it is bound to `UInt32` here,
+    /// for as long as the surface lives, rather than rebound inside a closure
+    /// whose pointer must not escape.
+    static func words(of surface: OpaquePointer, rows: Int) -> (pixels: UnsafeMutablePointer<UInt32>, stride: Int) {
         cairo_surface_flush(surface)
         let stride = Int(cairo_image_surface_get_stride(surface)) / 4
-        let pixels = cairo_image_surface_get_data(surface)!.withMemoryRebound(to: UInt32.self, capacity: stride * height) { $0 }
+        let pixels = UnsafeMutableRawPointer(cairo_image_surface_get_data(surface)!)
+            .bindMemory(to: UInt32.self, capacity: stride * rows)
+        return (pixels, stride)
+    }
+
+    func rgba() -> [UInt8] {
+        let (pixels, stride) = Canvas.words(of: surface, rows: height)
         var out = [UInt8](repeating: 0, count: width * height * 4)
         for y in 0..<height {
             for x in 0..<width {
@@ -254,9 +263,7 @@ struct Sprite {
         } else {
             cairo_fill(context)
         }
-        cairo_surface_flush(surface)
-        let stride = Int(cairo_image_surface_get_stride(surface)) / 4
-        let data = cairo_image_surface_get_data(surface)!.withMemoryRebound(to: UInt32.self, capacity: stride * size) { $0 }
+        let (data, stride) = Canvas.words(of: surface, rows: size)
         var pixels: [UInt32] = []
         for y in 0..<size { for x in 0..<size { pixels.append(data[y * stride + x]) } }
         self.pixels = pixels

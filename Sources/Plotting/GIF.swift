@@ -1,3 +1,5 @@
+import TensorCore
+
 /// Animated GIF files (GIF89a): one global palette of the frames' 256 most
 /// frequent colours, LZW-compressed frames, a frame delay, and the
 /// NETSCAPE2.0 extension for looping.

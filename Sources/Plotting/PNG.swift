@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 internal import CPNG
 
 /// PNG files through libpng: writing with its full API (filters and
@@ -81,4 +82,3 @@ public enum PNG {
 
 }
 
-func fail(_ message: String) -> Never { fatalError(message) }

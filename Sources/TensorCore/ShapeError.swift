@@ -27,7 +27,7 @@ func checked<T>(_ rule: () throws -> T) -> T {
 /// Stops the program with a sentence. `fatalError` prints its message even in
 /// optimised builds, whereas `precondition` does not.
 @inline(never)
-public func fail(_ message: String) -> Never {
+package func fail(_ message: String) -> Never {
     fatalError(message)
 }
 

@@ -20,7 +20,7 @@ public final class Tensor {
     /// The size of each dimension; `[]` for a scalar.
     public let shape: [Int]
     /// The elements, row-major.
-    public let storage: TensorStorage
+    package let storage: TensorStorage
     /// Whether gradients flow to this tensor in `backward()`.
     public var requiresGrad: Bool
     /// The accumulated gradient of the last `backward()` calls, for tensors

@@ -3,9 +3,9 @@
 /// A reference type so that optimisers can update parameters in place and
 /// `detach()` can share memory, as in PyTorch. Memory is 64-byte aligned for
 /// the vector units and OpenBLAS.
-public final class TensorStorage {
-    public let count: Int
-    public let pointer: UnsafeMutablePointer<Float>
+package final class TensorStorage {
+    package let count: Int
+    package let pointer: UnsafeMutablePointer<Float>
 
     /// Uninitialised storage; every caller writes all `count` elements.
     init(uninitializedCount count: Int) {
@@ -15,12 +15,12 @@ public final class TensorStorage {
         pointer = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
     }
 
-    public convenience init(repeating value: Float, count: Int) {
+    package convenience init(repeating value: Float, count: Int) {
         self.init(uninitializedCount: count)
         pointer.initialize(repeating: value, count: count)
     }
 
-    public convenience init(_ scalars: [Float]) {
+    package convenience init(_ scalars: [Float]) {
         self.init(uninitializedCount: scalars.count)
         scalars.withUnsafeBufferPointer { source in
             if let base = source.baseAddress { pointer.initialize(from: base, count: count) }

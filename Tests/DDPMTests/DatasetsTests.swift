@@ -58,6 +58,11 @@ final class DatasetsTests: XCTestCase {
         let points = readPoints(csv: "x,y\n0.5,-1.25\n# a comment\n\n2;3\n4 5\n")
         XCTAssertEqual(points.shape, [3, 2])
         XCTAssertEqual(points.scalars, [0.5, -1.25, 2, 3, 4, 5])
+        // A file that is not there is the environment's failure: it throws, the notebook goes on.
+        XCTAssertThrowsError(try readPoints(csvFile: "/nonexistent/points.csv")) { error in
+            XCTAssertEqual("\(error)", "readPoints: cannot read /nonexistent/points.csv; check the path "
+                + "(relative paths start at the notebook's folder).")
+        }
     }
 
     func testDataLoaderVisitsEveryRowOncePerPass() {

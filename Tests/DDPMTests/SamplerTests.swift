@@ -87,9 +87,18 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(t.count, 9)
         for i in 0..<4 { XCTAssertEqual(t[i] + t[i + 4], 99) }
         let model = MLPDiffusion(steps: 100, width: 16, generator: Generator(seed: 5))
-        let loss = diffusionLoss(model, swissRoll(count: 64), schedule: NoiseSchedule(.sigmoid, steps: 100), type: .l1)
-        XCTAssertEqual(loss.shape, [])
-        XCTAssertGreaterThan(loss.item(), 0)
+        let schedule = NoiseSchedule(.sigmoid, steps: 100)
+        let x0 = swissRoll(count: 64, generator: Generator(seed: 6))
+        // The same draws by hand (Ho et al. 2020, Algorithm 1), with |·| (seed 003) and (·)² (eq. 14).
+        let draws = Generator(seed: 7)
+        let steps = trainingSteps(count: 64, steps: 100, antithetic: true, generator: draws)
+        let (xt, noise) = schedule.qSample(x0, t: steps, generator: draws)
+        let difference = noise - model(xt, steps)
+        for (type, expected) in [(LossType.l1, difference.abs().mean()), (.mse, difference.square().mean())] {
+            let loss = diffusionLoss(model, x0, schedule: schedule, type: type, generator: Generator(seed: 7))
+            XCTAssertEqual(loss.shape, [])
+            XCTAssertEqual(loss.item(), expected.item(), accuracy: 1e-6, "\(type)")
+        }
     }
 
     /// One step for all rows takes the folded-bias path; it must equal the seed's formula.

@@ -81,8 +81,7 @@ final class CellErrorTests: XCTestCase {
     func testATrapNamesTheRuntimeMessageAndTheCellLines() {
         let error = CellError.runtime(
             .signal(SIGILL), trapReports: ["Swift/ContiguousArrayBuffer.swift:692: Fatal error: Index out of range"],
-            backtrace: backtrace, sources: ["Cell[2]": "func f() {\n\n\n\n    print(a[5])\n}", "Cell[3]": "f()"],
-            interrupted: false)
+            backtrace: backtrace, sources: ["Cell[2]": "func f() {\n\n\n\n    print(a[5])\n}", "Cell[3]": "f()"])
         XCTAssertEqual(error.ename, "Fatal error")
         XCTAssertEqual(error.evalue, "Index out of range")
         XCTAssertEqual(Array(error.traceback.dropFirst()), [
@@ -95,7 +94,7 @@ final class CellErrorTests: XCTestCase {
     func testAThrownErrorReportsItsTypeAndDescription() {
         let error = CellError.runtime(
             .signal(SIGILL), trapReports: ["Swift/ErrorType.swift:253: Fatal error: Error raised at top level: Cell7.ParseError(line: 2)"],
-            backtrace: nil, sources: [:], interrupted: false)
+            backtrace: nil, sources: [:])
         XCTAssertEqual(error.ename, "ParseError")
         XCTAssertEqual(error.evalue, "ParseError(line: 2)")
         XCTAssertEqual(CellError.thrownTypeName("Cell3.Oops.bad"), "Oops")
@@ -110,8 +109,7 @@ final class CellErrorTests: XCTestCase {
         let backtrace = "*** Program crashed: Bad pointer dereference at 0x7fff15949fe8 ***\n"
             + String(repeating: frame, count: 60) + "  66 [ra] 0x1 cell5_main + 9 in libCell5.so at /tmp/k/Cell[5]:2:1\n"
         let error = CellError.runtime(.signal(SIGSEGV), trapReports: [], backtrace: backtrace,
-                                      sources: ["Cell[5]": "func down(_ n: Int) -> Int { down(n + 1) + 1 }\ndown(0)"],
-                                      interrupted: false)
+                                      sources: ["Cell[5]": "func down(_ n: Int) -> Int { down(n + 1) + 1 }\ndown(0)"])
         XCTAssertEqual(error.ename, "Stack overflow")
         XCTAssertTrue(error.evalue.hasPrefix("Cell[5], line 1 calls itself"), error.evalue)
         XCTAssertEqual(error.traceback[1], "Cell[5], line 1, column 30 (60 times in a row)")
@@ -121,13 +119,14 @@ final class CellErrorTests: XCTestCase {
 
     func testACrashWithoutAMessageUsesTheBacktracerOrTheSignal() {
         XCTAssertEqual(CellError.runtime(.signal(SIGSEGV), trapReports: [],
-                                         backtrace: "*** Program crashed: Stack overflow at 0x1 ***", sources: [:],
-                                         interrupted: false).evalue, "Stack overflow at 0x1")
-        XCTAssertTrue(CellError.runtime(.signal(SIGSEGV), trapReports: [], backtrace: nil, sources: [:], interrupted: false)
+                                         backtrace: "*** Program crashed: Stack overflow at 0x1 ***", sources: [:]).evalue, "Stack overflow at 0x1")
+        XCTAssertTrue(CellError.runtime(.signal(SIGSEGV), trapReports: [], backtrace: nil, sources: [:])
                         .evalue.contains("stack overflow"))
-        XCTAssertEqual(CellError.runtime(.signal(SIGKILL), trapReports: [], backtrace: nil, sources: [:], interrupted: true).ename,
+        XCTAssertEqual(CellError.runtime(.signal(SIGKILL), trapReports: [], backtrace: nil, sources: [:], interruptGrace: 2).ename,
                        "Interrupted")
-        XCTAssertEqual(CellError.runtime(.exit(3), trapReports: [], backtrace: nil, sources: [:], interrupted: false).evalue,
+        XCTAssertEqual(CellError.runtime(.signal(SIGKILL), trapReports: [], backtrace: nil, sources: [:], interruptGrace: 0.5)
+                        .evalue, "the cell did not stop within 0.5 seconds of the interrupt, so it was stopped")
+        XCTAssertEqual(CellError.runtime(.exit(3), trapReports: [], backtrace: nil, sources: [:]).evalue,
                        "the cell called exit(3)")
     }
 

@@ -60,6 +60,7 @@ final class SafetensorsTests: XCTestCase {
         let model = Sequential { Linear(2, 4) }
         let before = model.parameters().map(\.scalars)
         XCTAssertThrowsError(try model.load(from: path)) { error in
+            XCTAssertTrue(error is CheckpointError, "a mismatch is the checkpoint's, not the file format's")
             XCTAssertTrue("\(error)".contains("layers.0.weight has shape [3, 2] in the checkpoint but [4, 2]"),
                           "\(error)")
         }
