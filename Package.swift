@@ -5,7 +5,7 @@
 // tensor made in one cell is the same kind of object in the next.
 //
 // Dependencies point one way:
-//   COpenBLAS, CKernels ← TensorCore ← NN ← DDPM
+//   COpenBLAS ← TensorCore ← NN ← DDPM, with CNumerics (C loops) under NN and DDPM
 //   ExecutorWire, CNotebookRuntime ← NotebookDisplay ← DDPM
 //   TensorCore, NotebookDisplay, CPNG, CCairo ← Plotting ← DDPM
 // and on the kernel side, which never imports the DSL:
@@ -45,17 +45,17 @@ let package = Package(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
 
-        // C kernels for loops Swift does not vectorise.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+        // C numeric loops Swift does not vectorise ("kernel" elsewhere means the Jupyter kernel).
+        .target(name: "CNumerics", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
         // The notebook runtime's C half: the interrupt flag, the call of a cell's entry point.
         .target(name: "CNotebookRuntime"),
 
         // The DSL, bottom to top.
-        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CKernels"]),
-        .target(name: "NN", dependencies: ["TensorCore", "CKernels"]),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+        .target(name: "NN", dependencies: ["TensorCore", "CNumerics"]),
         .target(name: "NotebookDisplay", dependencies: ["ExecutorWire", "CNotebookRuntime"]),
         .target(name: "Plotting", dependencies: ["TensorCore", "NotebookDisplay", "CPNG", "CCairo"]),
-        .target(name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay", "Plotting", "CKernels"]),
+        .target(name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay", "Plotting", "CNumerics"]),
 
         // The only vocabulary shared by the kernel, the executor and the notebook runtime.
         .target(name: "ExecutorWire"),

@@ -1,6 +1,6 @@
 import Foundation
 import TensorCore
-internal import CKernels
+internal import CNumerics
 
 /// The sliced Wasserstein-1 distance between two point sets (Rabin et al.
 /// 2011; Bonneel et al. 2015): the mean over random unit directions θ of the

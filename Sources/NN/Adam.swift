@@ -1,4 +1,4 @@
-internal import CKernels
+internal import CNumerics
 import TensorCore
 
 #if canImport(Glibc)

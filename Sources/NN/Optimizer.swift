@@ -1,4 +1,4 @@
-internal import CKernels
+internal import CNumerics
 import TensorCore
 
 /// Updates parameters from their gradients (`torch.optim.Optimizer`).

@@ -28,7 +28,7 @@ struct BuildLayout: ParsableArguments {
         if !includes.isEmpty { return includes }
         // This file is Sources/ddpm-kernel/main.swift in the package.
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        return ["COpenBLAS", "CKernels/include", "CNotebookRuntime/include", "CPNG", "CCairo"].map { sources.appendingPathComponent($0).path }
+        return ["COpenBLAS", "CNumerics/include", "CNotebookRuntime/include", "CPNG", "CCairo"].map { sources.appendingPathComponent($0).path }
     }
 }
 

@@ -1,6 +1,6 @@
-// Small C kernels for loops that Swift does not vectorise (several pointers
+// Small numeric loops in C that Swift does not vectorise (several pointers
 // that may alias as far as the Swift compiler knows), and access to the
-// floating-point environment. Called only by TensorCore, NN and DDPM.
+// floating-point environment. Called only by NN and DDPM.
 #pragma once
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-#include "ckernels.h"
+#include "cnumerics.h"
 #include <math.h>
 #include <stdint.h>
 #if defined(__x86_64__) || defined(__i386__)

@@ -4,7 +4,7 @@ import XCTest
 
 /// Matmul and convolution at sizes where OpenBLAS takes its blocked paths,
 /// against naive loops in Double; broadcasting on concrete numbers.
-final class KernelTests: XCTestCase {
+final class NumericsTests: XCTestCase {
     func assertClose(_ got: Tensor, _ want: Ref, tolerance: Double = 1e-4, file: StaticString = #filePath,
                      line: UInt = #line) {
         XCTAssertEqual(got.shape, want.shape, file: file, line: line)

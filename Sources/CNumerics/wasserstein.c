@@ -1,6 +1,6 @@
 #include <stdlib.h>
 #include <math.h>
-#include "ckernels.h"
+#include "cnumerics.h"
 
 static int compare_floats(const void *a, const void *b) {
     float x = *(const float *)a, y = *(const float *)b;
