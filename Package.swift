@@ -9,7 +9,8 @@
 //   ExecutorWire, CNotebookRuntime ← NotebookDisplay ← DDPM
 //   TensorCore, NotebookDisplay, CPNG, CCairo ← Plotting ← DDPM
 // and on the kernel side, which never imports the DSL:
-//   JupyterProtocol, KernelTransport, CellCompiler, ExecutorWire ← Kernel ← ddpm-kernel
+//   ExecutorWire ← CellCompiler; JupyterProtocol, KernelTransport, CellCompiler, ExecutorWire ← Kernel ← ddpm-kernel
+//   (in Kernel, the Jupyter server hosts a socket-free NotebookSession)
 //   ExecutorWire ← ddpm-executor (which dlopens libDDPM.so and the cells)
 // System libraries come from Debian (see scripts/setup.sh).
 import PackageDescription
@@ -66,6 +67,7 @@ let package = Package(
         .target(
             name: "CellCompiler",
             dependencies: [
+                "ExecutorWire",
                 .product(name: "SwiftParser", package: "swift-syntax"),
                 .product(name: "SwiftParserDiagnostics", package: "swift-syntax"),
                 .product(name: "SwiftSyntax", package: "swift-syntax"),
@@ -80,7 +82,7 @@ let package = Package(
         // Executables.
         .executableTarget(
             name: "ddpm-kernel",
-            dependencies: ["Kernel", "CellCompiler", "JupyterProtocol",
+            dependencies: ["Kernel", "CellCompiler", "JupyterProtocol", "ExecutorWire",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Loads libDDPM.so at run time (never links the DSL statically: cells must share one copy).
         .executableTarget(name: "ddpm-executor", dependencies: ["ExecutorWire"]),

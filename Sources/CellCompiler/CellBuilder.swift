@@ -1,3 +1,4 @@
+import ExecutorWire
 import Foundation
 
 /// A compiler diagnostic in a cell's own coordinates.
@@ -63,7 +64,7 @@ public struct CellBuilder: Sendable {
     public func build(source: String, module name: String) throws -> Outcome {
         let base = URL(fileURLWithPath: directory).appendingPathComponent(name).path
         try source.write(toFile: base + ".swift", atomically: false, encoding: .utf8)
-        let entryPoint = name.lowercased() + "_main"
+        let entryPoint = ExecutorContract.entryPoint(module: name)
         var arguments = ["-frontend", "-c", base + ".swift", "-module-name", name,
                          "-emit-module-path", base + ".swiftmodule", "-o", base + ".o",
                          "-entry-point-function-name", entryPoint,

@@ -1,3 +1,4 @@
+import ExecutorWire
 import SwiftDiagnostics
 import SwiftParser
 import SwiftParserDiagnostics
@@ -30,10 +31,10 @@ public struct CellDiagnostic: Equatable, Sendable {
 /// a line, so line numbers stay the user's.
 public struct CellRewriter {
     /// The function the last bare expression is passed to.
-    public static let resultFunction = "_cellResult"
+    public static let resultFunction = ExecutorContract.CellFunction.result
     /// The call appended to a cell with top-level `await`, in place of the
     /// `exit(0)` that ends an asynchronous main (NotebookExecutor).
-    public static let asyncMainEnd = "await _cellAsyncMainEnded()"
+    public static let asyncMainEnd = "await \(ExecutorContract.CellFunction.asyncMainEnded)()"
     static let accessKeywords: Set<String> = ["public", "open", "internal", "fileprivate", "private", "package"]
 
     public init() {}

@@ -5,13 +5,13 @@ import JupyterProtocol
 
 /// The one `error` output of a failed cell (messaging spec, "Execution
 /// errors"): a name, a value, and the traceback lines the frontend shows.
-struct CellError: Error {
+public struct CellError: Error {
     /// (cell name, line, column in the compiled text) → the user's column.
     typealias ColumnMap = (String, Int, Int) -> Int
 
-    var ename: String
-    var evalue: String
-    var traceback: [String]
+    public var ename: String
+    public var evalue: String
+    public var traceback: [String]
 
     /// The fields of an `error` message, which an error reply repeats.
     var fields: [String: JSONValue] {

@@ -17,8 +17,9 @@ final class ExecutorProcess {
     /// The first process; later state holders are its descendants.
     let pid: pid_t
 
-    /// The executor's fixed descriptors (see Sources/ddpm-executor/main.swift).
-    static let childCommandFD: Int32 = 3, childStatusFD: Int32 = 4, childDisplayFD: Int32 = 5, childInputFD: Int32 = 6
+    /// The executor's fixed descriptors (`ExecutorContract.Descriptor`).
+    static let childCommandFD = ExecutorContract.Descriptor.command, childStatusFD = ExecutorContract.Descriptor.status
+    static let childDisplayFD = ExecutorContract.Descriptor.display, childInputFD = ExecutorContract.Descriptor.input
 
     /// Starts `executable` loading `libraries`; `environment` is added to the kernel's.
     init(executable: String, libraries: [String], environment: [String: String]) throws {

@@ -1,35 +1,27 @@
 import CellCompiler
-import CKernelSupport
 import ExecutorWire
 import Foundation
 import JupyterProtocol
 import KernelTransport
 
-/// Everything a kernel needs to start.
+/// Everything a kernel needs to start: where the frontend connects, and
+/// what its notebook session needs.
 public struct KernelConfiguration: Sendable {
     public var connection: ConnectionInfo
-    /// The `ddpm-executor` binary.
-    public var executor: String
-    /// Libraries the executor loads before any cell (the DSL).
-    public var preloadLibraries: [String]
-    public var toolchain: Toolchain
-    /// Clang's module cache, shared by kernels so that only the first compile fills it.
-    public var moduleCache: String
-    /// How long an interrupted cell may take to stop before it is killed and rolled back.
-    public var interruptGrace: TimeInterval = 2
+    public var session: NotebookSession.Configuration
 
-    public init(connection: ConnectionInfo, executor: String, preloadLibraries: [String], toolchain: Toolchain,
-                moduleCache: String) {
+    public init(connection: ConnectionInfo, session: NotebookSession.Configuration) {
         self.connection = connection
-        self.executor = executor
-        self.preloadLibraries = preloadLibraries
-        self.toolchain = toolchain
-        self.moduleCache = moduleCache
+        self.session = session
     }
 }
 
-/// The kernel process (DESIGN.md, "Processes"): speaks the Jupyter protocol,
-/// compiles cells, and has the executor run them. It never runs user code.
+/// The Jupyter server half of the kernel process (DESIGN.md, "Processes"):
+/// sockets, signing, the heartbeat, the poll loop, busy/idle around every
+/// request, replies, `kernel_info`, the execution count and the history.
+/// Everything about cells is the `NotebookSession`'s; the server is its
+/// host, turning its output into iopub messages and serving control and
+/// stdin while a cell runs. It never runs user code.
 ///
 /// One thread serves shell, control and stdin and the executor's pipes
 /// through one poll, so that an interrupt or a shutdown on control is read
@@ -41,38 +33,16 @@ public final class Kernel {
     let shell: ZMQSocket, control: ZMQSocket, stdin: ZMQSocket, iopub: ZMQSocket
     let heartbeat: Heartbeat
     let kernelID = UUID().uuidString
-    let workDirectory: String
-    let builder: CellBuilder
-    let rewriter = CellRewriter()
+    let session: NotebookSession
     let swiftVersion: String
 
-    /// The executor; nil after it died, until the next cell starts a new one.
-    var executor: ExecutorProcess?
-    /// What the successful cells declared, to choose each new cell's imports.
-    var index = CellIndex()
     var executionCount = 0
-    var compileCount = 0
     var history = History()
-    /// Each cell's text by its name (`Cell[3]`), for excerpts in errors.
-    var sources: [String: String] = [:]
-    /// Each cell's rewrite by its name, to map compiler columns back to the user's.
-    var rewrites: [String: CellRewriter.Result] = [:]
-    /// Processes of the executor's fork chain, reaped when they exit.
-    var executorPIDs = Set<pid_t>()
-    /// The executor died between cells; the next cell says so.
-    var stateWasLost = false
     var isRunning = true
-    var stdoutBuffer = StreamBuffer(name: "stdout")
-    var stderrBuffer = StreamBuffer(name: "stderr", holdsTrapReports: true)
-    /// The request whose output the executor's pipes carry now.
+    /// The execute request whose output the session sends now, and how.
     var currentParent: Message?
     var currentSilent = false
-    /// Signalled when the warm-up compile is done (a semaphore: the lock
-    /// would be released by another thread than the one that took it).
-    let warmUp = DispatchSemaphore(value: 0)
-
-    /// Every cell sees the DSL.
-    static let dslImport = "import DDPM"
+    var currentAllowsStdin = false
 
     public init(configuration: KernelConfiguration) throws {
         self.configuration = configuration
@@ -87,52 +57,8 @@ public final class Kernel {
         try stdin.bind(connection.endpoint(connection.stdinPort))
         try iopub.bind(connection.endpoint(connection.iopubPort))
         heartbeat = try Heartbeat(context, endpoint: connection.endpoint(connection.hbPort))
-
-        Kernel.removeAbandonedWorkDirectories()
-        workDirectory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("\(Kernel.workDirectoryPrefix)\(getpid())-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: configuration.moduleCache, withIntermediateDirectories: true)
-        builder = CellBuilder(toolchain: configuration.toolchain, directory: workDirectory,
-                              moduleCache: configuration.moduleCache)
-        swiftVersion = Kernel.swiftVersion(frontend: configuration.toolchain.frontend)
-        if ddpm_become_child_subreaper() != 0 { log("cannot become the child subreaper; orphaned executors go to init") }
-        _ = try liveExecutor()  // started now, so that the first cell does not wait for it
-        startWarmUp()
-    }
-
-    static let workDirectoryPrefix = "ddpm-kernel-"
-
-    /// Work folders of kernels that were killed (a kill cannot clean up):
-    /// `ddpm-kernel-<pid>-…` whose process is gone.
-    static func removeAbandonedWorkDirectories() {
-        let temporary = FileManager.default.temporaryDirectory
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
-        where name.hasPrefix(workDirectoryPrefix) {
-            let pidText = name.dropFirst(workDirectoryPrefix.count).prefix(while: \.isNumber)
-            guard let pid = pid_t(pidText), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
-        }
-    }
-
-    static func startExecutor(_ configuration: KernelConfiguration, workDirectory: String) throws -> ExecutorProcess {
-        try ExecutorProcess(
-            executable: configuration.executor, libraries: configuration.preloadLibraries,
-            environment: [
-                // A trap's report, with the cell's line, goes to a file the kernel reads.
-                "SWIFT_BACKTRACE": "enable=yes,color=no,interactive=no,registers=none,images=none,threads=crashed,"
-                    + "output-to=\(workDirectory)/backtrace.txt",
-            ])
-    }
-
-    /// Compiles an empty cell in the background, so that the module cache and
-    /// the page cache are warm when the user runs the first cell.
-    func startWarmUp() {
-        let builder = self.builder, rewriter = self.rewriter, done = warmUp
-        Thread.detachNewThread {
-            _ = try? builder.build(source: rewriter.rewrite("", cellName: "warm-up", imports: [Kernel.dslImport]), module: "WarmUp")
-            done.signal()
-        }
+        session = try NotebookSession(configuration: configuration.session)
+        swiftVersion = Kernel.swiftVersion(frontend: configuration.session.toolchain.frontend)
     }
 
     // MARK: - The loop
@@ -141,18 +67,16 @@ public final class Kernel {
     public func run() throws {
         signal(SIGINT, SIG_IGN)  // interrupts arrive as messages (kernel.json: interrupt_mode "message")
         while isRunning {
-            let fds = executor.map { [$0.statusFD, $0.stdoutFD, $0.stderrFD] } ?? []
-            let ready = try Poller.poll(sockets: [control, shell], fds: fds, milliseconds: 500)
-            reapExecutorProcesses()
+            let ready = try Poller.poll(sockets: [control, shell], fds: session.idleFDs, milliseconds: 500)
+            session.reapProcesses()
             if ready.sockets[0], let message = receive(control) {
                 handle(message, on: control)
             } else if ready.sockets[1], let message = receive(shell) {
                 handle(message, on: shell)
             }
-            if ready.fds.contains(true) { serviceIdleExecutor() }
+            if ready.fds.contains(true) { session.serviceIdle(host: self) }
         }
-        executor?.terminate()
-        try? FileManager.default.removeItem(atPath: workDirectory)
+        session.close()
         shell.close(); control.close(); stdin.close(); iopub.close()
         context.shutdown()
     }

@@ -15,8 +15,8 @@
 import ExecutorWire
 import Glibc
 
-let commandFD: Int32 = 3
-let statusFD: Int32 = 4
+let commandFD = ExecutorContract.Descriptor.command
+let statusFD = ExecutorContract.Descriptor.status
 
 func writeAll(_ fd: Int32, _ text: String) { PipeIO.writeAll(fd, Array(text.utf8)) }
 
@@ -34,7 +34,7 @@ func callVoidFunction(_ name: String) {
 
 /// Whether the user interrupted the cell (the runtime's SIGINT flag).
 func interruptRequested() -> Bool {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "ddpm_interrupt_requested") else { return false }
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), ExecutorContract.EntryPoint.interruptRequested) else { return false }
     return unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)() != 0
 }
 
@@ -54,7 +54,7 @@ func run(cell: Int, entryPoint: String, library: String) {
     if pid == 0 {
         close(privatePipe[0])
         report(.started(cell: cell, pid: getpid()))
-        callVoidFunction("ddpm_notebook_cell_begin")
+        callVoidFunction(ExecutorContract.EntryPoint.cellBegin)
         guard let handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL),
               let entry = dlsym(handle, entryPoint)
         else {
@@ -64,7 +64,7 @@ func run(cell: Int, entryPoint: String, library: String) {
         // The runtime calls it and returns when the cell's code has ended,
         // synchronous or with top-level `await` (NotebookExecutor).
         typealias RunCell = @convention(c) (UnsafeMutableRawPointer) -> Void
-        let runCell = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "ddpm_cell_run")!
+        let runCell = dlsym(UnsafeMutableRawPointer(bitPattern: 0), ExecutorContract.EntryPoint.runCell)!
         unsafeBitCast(runCell, to: RunCell.self)(entry)
         fflush(stdout)
         fflush(stderr)
@@ -113,7 +113,7 @@ for library in CommandLine.arguments.dropFirst() {
         exit(70)
     }
 }
-callVoidFunction("ddpm_notebook_start")
+callVoidFunction(ExecutorContract.EntryPoint.start)
 report(.ready(pid: getpid()))
 while let line = readCommand() {
     guard let command = ExecutorCommand(line: line) else {
