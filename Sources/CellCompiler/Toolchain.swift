@@ -56,6 +56,22 @@ public struct Toolchain: Sendable {
         return toolchain
     }
 
+    /// The folders of the package's C module maps
+    /// (`Sources/<target>/module.modulemap` or `…/include/module.modulemap`),
+    /// given the package's `Sources` folder. A cell is a client of the DSL's
+    /// modules, and a client of a non-resilient module must find the C
+    /// modules it imports, even internally; reading them off the package means
+    /// a new C dependency cannot be forgotten in a hand-kept list.
+    public static func moduleMapFolders(sources: URL) -> [String] {
+        let targets = (try? FileManager.default.contentsOfDirectory(atPath: sources.path)) ?? []
+        return targets.sorted().compactMap { target in
+            let folder = sources.appendingPathComponent(target)
+            return [folder, folder.appendingPathComponent("include")].first {
+                FileManager.default.fileExists(atPath: $0.appendingPathComponent("module.modulemap").path)
+            }?.path
+        }
+    }
+
     static func findOnPath(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -163,14 +163,16 @@ public final class NotebookSession {
             let timeout = running!.timeout(also: [stdoutBuffer.due, stderrBuffer.due])
             _ = host.wait(for: [executor.statusFD, executor.stdoutFD, executor.stderrFD, executor.displayFD],
                           milliseconds: timeout)
-            readStreams()
+            // Displays first: the runtime writes one only after the kernel has read
+            // the text printed before it, so the streams now hold only later text.
             forwardDisplays(from: executor, to: host)
+            readStreams()
             for pid in running!.readStatus(executor.statusFD, log: log) { executorPIDs.insert(pid) }
             flushStreams(to: host, force: false)
         }
         // Everything the cell wrote before it ended is in the pipes now.
-        readStreams()
         forwardDisplays(from: executor, to: host)
+        readStreams()
         flushStreams(to: host, force: true)
         let cellRun = running!
         var failed = cellRun.lost

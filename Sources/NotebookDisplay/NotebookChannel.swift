@@ -27,8 +27,22 @@ public final class NotebookChannel: @unchecked Sendable {
     }()
 
     /// Sends one event; the whole line is written even if the pipe is full.
+    /// First the kernel reads what the cell printed so far, so that text
+    /// printed before a display shows above it (the kernel reads the display
+    /// pipe before the streams).
     public func send(_ event: DisplayEvent) {
+        waitForStreamsToBeRead()
         PipeIO.writeAll(displayFD, event.encodedLine())  // false: the kernel is gone; nothing to show to
+    }
+
+    /// Waits, at most 0.1 s, until nothing written on stdout and stderr is
+    /// left unread in their pipes.
+    private func waitForStreamsToBeRead() {
+        var waited = 0
+        while ddpm_unread_bytes(1) + ddpm_unread_bytes(2) > 0 && waited < 1_000 {
+            usleep(100)
+            waited += 1
+        }
     }
 
     /// Asks the frontend for a line of input and waits for it; nil when the

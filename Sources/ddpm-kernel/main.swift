@@ -14,7 +14,7 @@ struct BuildLayout: ParsableArguments {
     @Option(help: "Folder of libDDPM.so, its Modules/ and ddpm-executor (default: beside this program).")
     var libraryDir: String?
 
-    @Option(name: .customLong("include"), help: "Extra -I folders for cells (default: the DSL's C module maps).")
+    @Option(name: .customLong("include"), help: "Extra -I folders for cells (default: the package's C module maps).")
     var includes: [String] = []
 
     @Option(help: "The swiftc whose toolchain compiles cells (default: the one on PATH).")
@@ -29,7 +29,7 @@ struct BuildLayout: ParsableArguments {
         if !includes.isEmpty { return includes }
         // This file is Sources/ddpm-kernel/main.swift in the package.
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        return ["COpenBLAS", "CNumerics/include", "CNotebookRuntime/include", "CPNG", "CCairo"].map { sources.appendingPathComponent($0).path }
+        return Toolchain.moduleMapFolders(sources: sources)
     }
 }
 

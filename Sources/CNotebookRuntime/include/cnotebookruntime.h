@@ -33,3 +33,7 @@ void ddpm_cell_run(void *entry);
 /// the `exit(0)` the compiler puts there; the drain loop then returns to
 /// `ddpm_cell_run`.
 void ddpm_cell_async_main_ended(void);
+
+/// Bytes written to the pipe (or terminal) `fd` and not yet read by the
+/// other end; 0 when it cannot tell.
+int ddpm_unread_bytes(int fd);
