@@ -6,7 +6,7 @@
 //
 // Dependencies point one way:
 //   COpenBLAS ← TensorCore ← NN ← DDPM, with CNumerics (C loops) under NN and DDPM
-//   ExecutorWire, CNotebookRuntime ← NotebookDisplay ← DDPM
+//   WireJSON ← ExecutorWire, CNotebookRuntime ← NotebookDisplay ← DDPM
 //   TensorCore, NotebookDisplay, CPNG, CCairo ← Plotting ← DDPM
 // and on the kernel side, which never imports the DSL:
 //   ExecutorWire ← CellCompiler; JupyterProtocol, KernelTransport, CellCompiler, ExecutorWire ← Kernel ← ddpm-kernel
@@ -54,15 +54,17 @@ let package = Package(
         // The DSL, bottom to top.
         .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
         .target(name: "NN", dependencies: ["TensorCore", "CNumerics"]),
-        .target(name: "NotebookDisplay", dependencies: ["ExecutorWire", "CNotebookRuntime"]),
+        .target(name: "NotebookDisplay", dependencies: ["ExecutorWire", "WireJSON", "CNotebookRuntime"]),
         .target(name: "Plotting", dependencies: ["TensorCore", "NotebookDisplay", "CPNG", "CCairo"]),
         .target(name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay", "Plotting", "CNumerics"]),
 
+        // The one JSON type of the Jupyter protocol, the executor's pipes and the notebook runtime.
+        .target(name: "WireJSON"),
         // The only vocabulary shared by the kernel, the executor and the notebook runtime.
-        .target(name: "ExecutorWire"),
+        .target(name: "ExecutorWire", dependencies: ["WireJSON"]),
 
         // The kernel side, which never imports the DSL.
-        .target(name: "JupyterProtocol", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "JupyterProtocol", dependencies: ["WireJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "KernelTransport", dependencies: ["CZeroMQ"]),
         .target(
             name: "CellCompiler",
@@ -98,7 +100,7 @@ let package = Package(
         // Goldens/ is read through #filePath: the goldens and the script that wrote them.
         .testTarget(name: "DDPMTests", dependencies: ["DDPM"], exclude: ["Goldens"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"], exclude: ["Baselines"]),
-        .testTarget(name: "ExecutorWireTests", dependencies: ["ExecutorWire"]),
+        .testTarget(name: "ExecutorWireTests", dependencies: ["ExecutorWire", "WireJSON"]),
         .testTarget(name: "NotebookDisplayTests", dependencies: ["NotebookDisplay", "ExecutorWire"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel", "CellCompiler", "ExecutorWire", "JupyterProtocol"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZeroMQ", "CPNG", "COpenBLAS"]),

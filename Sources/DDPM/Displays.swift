@@ -31,7 +31,7 @@ extension Tensor: Displayable {
         figure[0, 0].scatter(self, size: shape[0] > 2_000 ? 5 : 12, color: .red, alpha: 0.6, edgeColor: .white)
         figure[0, 0].title = "\(shape[0]) points"
         var bundle = figure.mimeBundle
-        bundle.data["text/plain"] = description
+        bundle.text = description
         return bundle
     }
 }
@@ -97,7 +97,7 @@ extension NoiseSchedule: Displayable {
     /// Shown with its β and ᾱ curves.
     public var mimeBundle: MimeBundle {
         var bundle = figure.mimeBundle
-        bundle.data["text/plain"] = description
+        bundle.text = description
         return bundle
     }
 }
@@ -106,7 +106,7 @@ extension Trajectory: Displayable {
     /// Shown as its 1×10 strip.
     public var mimeBundle: MimeBundle {
         var bundle = strip().mimeBundle
-        bundle.data["text/plain"] = description
+        bundle.text = description
         return bundle
     }
 }

@@ -27,7 +27,7 @@ struct ProgressBar {
     /// ended, and why it ended early (`note`), if it did.
     func finish(losses: [Float], note: String) {
         let final = bundle(done: losses.count, losses: losses, note: note)
-        if let handle { handle.update(final) } else { print(final.data["text/plain"]!) }
+        if let handle { handle.update(final) } else { print(final.text) }
     }
 
     func bundle(done: Int, losses: [Float], note: String) -> MimeBundle {

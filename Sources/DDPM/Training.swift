@@ -52,7 +52,7 @@ extension TrainingHistory: CustomStringConvertible, Displayable {
     public var mimeBundle: MimeBundle {
         if curveShown { return MimeBundle(text: description) }
         var bundle = lossCurve(losses).mimeBundle
-        bundle.data["text/plain"] = description
+        bundle.text = description
         return bundle
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
+import WireJSON
 
 // The only vocabulary shared by the kernel, the executor and the notebook
 // runtime inside the DSL library. Three channels, all pipes:
 //
-// - commands, kernel → executor: one `ExecutorCommand` line each;
+// - commands, kernel → executor: one JSON `ExecutorCommand` per line;
 // - status, executor → kernel: one `ExecutorStatus` line each (shorter than
 //   PIPE_BUF, so lines from the processes of a fork chain never interleave);
 // - display, cell → kernel: one JSON `DisplayEvent` per line; an
@@ -18,22 +19,23 @@ public enum ExecutorEnvironment {
     public static let inputFD = "DDPM_INPUT_FD"
 }
 
-/// What the kernel asks the executor to do.
-public enum ExecutorCommand: Equatable, Sendable {
+/// What the kernel asks the executor to do, one JSON object per line
+/// (`{"run":{"cell":3,"entryPoint":"cell3_main","library":"…/libCell3.so"}}`),
+/// so that later commands can carry payloads.
+public enum ExecutorCommand: Codable, Equatable, Sendable {
     /// dlopen `library` and call `entryPoint` in a forked child; `cell` is
     /// the compile number, echoed in the status lines.
     case run(cell: Int, entryPoint: String, library: String)
 
+    /// The command as one line of JSON, newline included.
     public var line: String {
-        switch self {
-        case .run(let cell, let entryPoint, let library): return "run \(cell) \(entryPoint) \(library)\n"
-        }
+        String(decoding: (try? JSONEncoder.sorted.encode(self)) ?? Data(), as: UTF8.self) + "\n"
     }
 
+    /// A command from one line of JSON; nil when it is not one.
     public init?(line: String) {
-        let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "run", let cell = Int(parts[1]) else { return nil }
-        self = .run(cell: cell, entryPoint: String(parts[2]), library: String(parts[3]))
+        guard let command = try? JSONDecoder().decode(ExecutorCommand.self, from: Data(line.utf8)) else { return nil }
+        self = command
     }
 }
 
@@ -106,13 +108,14 @@ public enum ExecutorStatus: Equatable, Sendable {
 }
 
 /// A rich output from a cell, as the notebook runtime writes it on the
-/// display pipe. `data` maps MIME types to text (binary formats in base64,
-/// as Jupyter's `display_data` carries them); `metadata` maps MIME types to
-/// their attributes (an image's `width` and `height`).
+/// display pipe: Jupyter's `display_data` fields as JSON. `data` maps MIME
+/// types to their content (text, binary formats in base64, or a JSON value
+/// such as a widget view); `metadata` maps MIME types to their attributes
+/// (an image's `width` and `height`, `isolated: true`).
 public enum DisplayEvent: Codable, Equatable, Sendable {
-    case displayData(data: [String: String], metadata: [String: [String: Int]], displayID: String?)
-    case updateDisplayData(data: [String: String], metadata: [String: [String: Int]], displayID: String)
-    case executeResult(data: [String: String], metadata: [String: [String: Int]])
+    case displayData(data: [String: JSONValue], metadata: [String: JSONValue], displayID: String?)
+    case updateDisplayData(data: [String: JSONValue], metadata: [String: JSONValue], displayID: String)
+    case executeResult(data: [String: JSONValue], metadata: [String: JSONValue])
     case clearOutput(wait: Bool)
     case inputRequest(prompt: String, password: Bool)
 

@@ -75,26 +75,21 @@ extension Kernel: NotebookHost {
 
     public func display(_ event: DisplayEvent) {
         guard let parent = currentParent else { return }
-        func bundle(_ data: [String: String], _ metadata: [String: [String: Int]]) -> (JSONValue, JSONValue) {
-            (.object(data.mapValues(JSONValue.string)), .object(metadata.mapValues { .object($0.mapValues(JSONValue.int)) }))
-        }
-        if case .executeResult(let data, _) = event, let text = data["text/plain"] {
+        if case .executeResult(let data, _) = event, let text = data["text/plain"]?.stringValue {
             history.setOutput(line: executionCount, text)
         }
         guard !currentSilent else { return }
         switch event {
         case .displayData(let data, let metadata, let displayID):
-            let (data, metadata) = bundle(data, metadata)
             let transient: JSONValue = displayID.map { ["display_id": .string($0)] } ?? [:]
-            publish("display_data", ["data": data, "metadata": metadata, "transient": transient], parent: parent)
+            publish("display_data", ["data": .object(data), "metadata": .object(metadata), "transient": transient],
+                    parent: parent)
         case .updateDisplayData(let data, let metadata, let displayID):
-            let (data, metadata) = bundle(data, metadata)
-            publish("update_display_data", ["data": data, "metadata": metadata,
+            publish("update_display_data", ["data": .object(data), "metadata": .object(metadata),
                                             "transient": ["display_id": .string(displayID)]], parent: parent)
         case .executeResult(let data, let metadata):
-            let (data, metadata) = bundle(data, metadata)
-            publish("execute_result", ["execution_count": .int(executionCount), "data": data, "metadata": metadata],
-                    parent: parent)
+            publish("execute_result", ["execution_count": .int(executionCount), "data": .object(data),
+                                       "metadata": .object(metadata)], parent: parent)
         case .clearOutput(let wait):
             publish("clear_output", ["wait": .bool(wait)], parent: parent)
         case .inputRequest:

@@ -16,7 +16,7 @@ public struct DisplayHandle: Sendable {
         if let channel = NotebookChannel.current {
             channel.send(.updateDisplayData(data: bundle.data, metadata: bundle.metadata, displayID: id))
         } else {
-            print(bundle.data["text/plain"] ?? "")
+            print(bundle.text)
         }
     }
 }
@@ -46,7 +46,7 @@ public func display(_ bundle: MimeBundle) -> DisplayHandle {
     if let channel = NotebookChannel.current {
         channel.send(.displayData(data: bundle.data, metadata: bundle.metadata, displayID: handle.id))
     } else {
-        print(bundle.data["text/plain"] ?? "")
+        print(bundle.text)
     }
     return handle
 }
@@ -67,7 +67,7 @@ public func _cellResult<T>(_ value: T) {
     if let channel = NotebookChannel.current {
         channel.send(.executeResult(data: bundle.data, metadata: bundle.metadata))
     } else {
-        print(bundle.data["text/plain"] ?? "")
+        print(bundle.text)
     }
 }
 

@@ -1,35 +1,48 @@
 import Foundation
+@_exported import WireJSON
 
 /// What a notebook shows for a value: the same content in several MIME
 /// types, the frontend picking the richest it can render (Jupyter messaging
-/// spec, "display_data"). Binary formats are stored in base64, as the
-/// protocol carries them. `text/plain` is always present.
+/// spec, "display_data"). Text formats are strings, binary formats base64
+/// strings (as the protocol carries them), JSON formats JSON values (a
+/// widget view). `text/plain` is always present.
 public struct MimeBundle: Equatable, Sendable {
-    public var data: [String: String]
+    public var data: [String: JSONValue]
     /// Per-MIME-type attributes, such as an image's `width` and `height`.
-    public var metadata: [String: [String: Int]]
+    public var metadata: [String: JSONValue]
 
-    public init(data: [String: String], metadata: [String: [String: Int]] = [:]) {
+    public init(data: [String: JSONValue], metadata: [String: JSONValue] = [:]) {
         self.data = data
         self.metadata = metadata
-        if self.data["text/plain"] == nil { self.data["text/plain"] = "<\(data.keys.sorted().joined(separator: ", "))>" }
+        if self.data["text/plain"] == nil { self.data["text/plain"] = .string("<\(data.keys.sorted().joined(separator: ", "))>") }
     }
 
-    public init(text: String) { self.init(data: ["text/plain": text]) }
+    /// The plain-text form, which every bundle has.
+    public var text: String {
+        get { data["text/plain"]?.stringValue ?? "" }
+        set { data["text/plain"] = .string(newValue) }
+    }
 
-    public init(html: String, text: String = "<HTML>") { self.init(data: ["text/html": html, "text/plain": text]) }
+    /// The content of a text or base64 MIME type.
+    public func string(_ mimeType: String) -> String? { data[mimeType]?.stringValue }
 
-    public init(markdown: String) { self.init(data: ["text/markdown": markdown, "text/plain": markdown]) }
+    public init(text: String) { self.init(data: ["text/plain": .string(text)]) }
+
+    public init(html: String, text: String = "<HTML>") {
+        self.init(data: ["text/html": .string(html), "text/plain": .string(text)])
+    }
+
+    public init(markdown: String) { self.init(data: ["text/markdown": .string(markdown), "text/plain": .string(markdown)]) }
 
     /// An image in an encoded format (`image/png`, `image/gif`).
     public init(image bytes: [UInt8], mimeType: String, width: Int? = nil, height: Int? = nil, text: String? = nil) {
-        var attributes: [String: Int] = [:]
-        if let width { attributes["width"] = width }
-        if let height { attributes["height"] = height }
+        var attributes: [String: JSONValue] = [:]
+        if let width { attributes["width"] = .int(width) }
+        if let height { attributes["height"] = .int(height) }
         self.init(
-            data: [mimeType: Data(bytes).base64EncodedString(),
-                   "text/plain": text ?? "<\(mimeType), \(bytes.count) bytes>"],
-            metadata: attributes.isEmpty ? [:] : [mimeType: attributes])
+            data: [mimeType: .string(Data(bytes).base64EncodedString()),
+                   "text/plain": .string(text ?? "<\(mimeType), \(bytes.count) bytes>")],
+            metadata: attributes.isEmpty ? [:] : [mimeType: .object(attributes)])
     }
 
     /// The bundle for any value: its own when it is `Displayable`, otherwise

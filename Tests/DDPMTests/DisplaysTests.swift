@@ -4,7 +4,7 @@ import XCTest
 /// What the DSL's values show when they are a cell's last value.
 final class DisplaysTests: XCTestCase {
     func image(_ bundle: MimeBundle, _ type: String) -> [UInt8]? {
-        bundle.data[type].flatMap { Data(base64Encoded: $0) }.map(Array.init)
+        bundle.string(type).flatMap { Data(base64Encoded: $0) }.map(Array.init)
     }
 
     func testASchedulesCurvesAndText() throws {
@@ -12,13 +12,13 @@ final class DisplaysTests: XCTestCase {
         let png = try XCTUnwrap(PNG.decode(try XCTUnwrap(image(bundle, "image/png"))))
         XCTAssertEqual(png.width, 720)  // 9 × 3 inches at 80 dpi
         XCTAssertEqual(png.height, 240)
-        XCTAssertTrue(bundle.data["text/plain"]!.hasPrefix("NoiseSchedule(squaredcos_cap_v2, T = 50"))
+        XCTAssertTrue(bundle.string("text/plain")!.hasPrefix("NoiseSchedule(squaredcos_cap_v2, T = 50"))
     }
 
     func testAPointSetShowsItsScatterAndOtherTensorsTheirText() throws {
         let points = swissRoll(count: 500, generator: Generator(seed: 1))
         XCTAssertNotNil(image(points.mimeBundle, "image/png"))
-        XCTAssertEqual(points.mimeBundle.data["text/plain"], points.description)
+        XCTAssertEqual(points.mimeBundle.text, points.description)
         let small = Tensor([1, 2, 3])
         XCTAssertEqual(small.mimeBundle.data, ["text/plain": "tensor([1., 2., 3.], shape: [3])"])
     }
@@ -37,7 +37,7 @@ final class DisplaysTests: XCTestCase {
     func testAModelShowsItsParameters() {
         let bundle = MLPDiffusion(steps: 100).mimeBundle
         // 2·128 + 128 + 2·(128·128 + 128) + 128·2 + 2 + 3·100·128, as torch counts the seed's MLPDiffusion.
-        XCTAssertTrue(bundle.data["text/plain"]!.hasPrefix("MLPDiffusion: 72066 parameters\n"))
-        XCTAssertTrue(bundle.data["text/html"]!.contains("<code>step_embeddings.2.weight</code></td><td>[100, 128]</td><td>12800</td>"))
+        XCTAssertTrue(bundle.string("text/plain")!.hasPrefix("MLPDiffusion: 72066 parameters\n"))
+        XCTAssertTrue(bundle.string("text/html")!.contains("<code>step_embeddings.2.weight</code></td><td>[100, 128]</td><td>12800</td>"))
     }
 }

@@ -130,9 +130,9 @@ final class LossCurveTests: XCTestCase {
         let figure = lossCurve(losses)
         XCTAssertEqual(figure.pixelWidth, 480)
         let history = TrainingHistory(losses: losses, interrupted: false, seconds: 1)
-        let png = try XCTUnwrap(history.mimeBundle.data["image/png"].flatMap { Data(base64Encoded: $0) })
+        let png = try XCTUnwrap(history.mimeBundle.string("image/png").flatMap { Data(base64Encoded: $0) })
         XCTAssertEqual(PNG.decode(Array(png))?.height, 192)
-        XCTAssertTrue(history.mimeBundle.data["text/plain"]!.hasPrefix("TrainingHistory(500 steps in 1.0 s"))
+        XCTAssertTrue(history.mimeBundle.string("text/plain")!.hasPrefix("TrainingHistory(500 steps in 1.0 s"))
         XCTAssertEqual(PNG.decode(lossCurve([]).png())?.width, 480)  // before the first step
     }
 }

@@ -1,12 +1,16 @@
 import ExecutorWire
+import WireJSON
 import XCTest
 
 final class ExecutorWireTests: XCTestCase {
-    func testCommandLinesRoundTripWithSpacesInThePath() {
-        let command = ExecutorCommand.run(cell: 12, entryPoint: "cell12_main", library: "/tmp/a dir/libCell12.so")
-        XCTAssertEqual(command.line, "run 12 cell12_main /tmp/a dir/libCell12.so\n")
+    func testCommandsAreOneJSONLineEach() throws {
+        let command = ExecutorCommand.run(cell: 12, entryPoint: "cell12_main", library: "/tmp/a dir/libCell\n12.so")
+        XCTAssertEqual(command.line.filter { $0 == "\n" }.count, 1)  // a newline in a path is escaped
+        let fields = try JSONValue.parse(Data(command.line.utf8))
+        XCTAssertEqual(fields["run"]?["cell"], 12)
+        XCTAssertEqual(fields["run"]?["library"]?.stringValue, "/tmp/a dir/libCell\n12.so")
         XCTAssertEqual(ExecutorCommand(line: String(command.line.dropLast())), command)
-        XCTAssertNil(ExecutorCommand(line: "run twelve x y"))
+        XCTAssertNil(ExecutorCommand(line: "run 12 cell12_main /tmp/libCell12.so"))
     }
 
     func testStatusLinesRoundTrip() {
@@ -23,9 +27,15 @@ final class ExecutorWireTests: XCTestCase {
     }
 
     func testDisplayEventsAreOneJSONLineEach() throws {
-        let event = DisplayEvent.displayData(data: ["text/plain": "a\nb"], metadata: ["image/png": ["width": 3]],
-                                             displayID: "id-1")
+        let view: JSONValue = ["model_id": "w-1", "version_major": 2, "version_minor": 0]
+        let event = DisplayEvent.displayData(
+            data: ["text/plain": "a\nb", "application/vnd.jupyter.widget-view+json": view],
+            metadata: ["image/png": ["width": 3], "text/html": ["isolated": true]], displayID: "id-1")
         let line = event.encodedLine()
+        // JSON stays JSON: a widget view is an object, a flag a boolean.
+        let text = String(decoding: line, as: UTF8.self)
+        XCTAssertTrue(text.contains(#""isolated":true"#), text)
+        XCTAssertTrue(text.contains(#""version_major":2"#), text)
         XCTAssertEqual(line.last, 0x0A)
         XCTAssertEqual(line.filter { $0 == 0x0A }.count, 1)  // the newline in the text is escaped
         XCTAssertEqual(try DisplayEvent(line: line.dropLast()), event)

@@ -49,7 +49,7 @@ final class NotebookSessionTests: XCTestCase {
             outputs.compactMap { if case .stream("stdout", let text) = $0 { return text } else { return nil } }.joined()
         }
         var result: String? {
-            outputs.compactMap { if case .display(.executeResult(let data, _)) = $0 { return data["text/plain"] } else { return nil } }.last
+            outputs.compactMap { if case .display(.executeResult(let data, _)) = $0 { return data["text/plain"]?.stringValue } else { return nil } }.last
         }
     }
 

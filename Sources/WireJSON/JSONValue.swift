@@ -1,7 +1,9 @@
 import Foundation
 
 /// A JSON value, for message contents whose shape depends on the message
-/// type. Integers stay integers (`execution_count` must not become 1.0).
+/// type, display data and metadata, and the executor's commands: the one JSON
+/// type of the kernel, the executor wire and the notebook runtime. Integers
+/// stay integers (`execution_count` must not become 1.0).
 public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
@@ -47,7 +49,8 @@ public enum JSONValue: Equatable, Sendable {
 }
 
 extension JSONEncoder {
-    static let sorted: JSONEncoder = {
+    /// Compact output with sorted keys and unescaped slashes.
+    package static let sorted: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
