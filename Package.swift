@@ -64,7 +64,8 @@ let package = Package(
         .target(name: "ExecutorWire", dependencies: ["WireJSON"]),
 
         // The kernel side, which never imports the DSL.
-        .target(name: "JupyterProtocol", dependencies: ["WireJSON", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "JupyterProtocol", dependencies: ["WireJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "KernelTransport", dependencies: ["CZeroMQ"]),
         .target(
             name: "CellCompiler",
@@ -84,8 +85,10 @@ let package = Package(
         // Executables.
         .executableTarget(
             name: "ddpm-kernel",
-            dependencies: ["Kernel", "CellCompiler", "JupyterProtocol", "ExecutorWire",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "Kernel", "CellCompiler", "JupyterProtocol", "ExecutorWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // Loads libDDPM.so at run time (never links the DSL statically: cells must share one copy).
         .executableTarget(name: "ddpm-executor", dependencies: ["ExecutorWire"]),
         .executableTarget(name: "ddpm-demo", dependencies: ["DDPM"]),

@@ -10,6 +10,10 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/python-env.sh
 
+# The committed .swift-format holds: a line it would change fails the run
+# (`swift format -i -r Sources Tests Package.swift` fixes most).
+swift format lint --strict -r Sources Tests Package.swift
+
 # Cells link the optimised DSL (libDDPM.so) and run in the release executor;
 # the kernel itself comes from the debug build the Swift tests need anyway
 # (its release build, with swift-syntax optimised, would add about ten

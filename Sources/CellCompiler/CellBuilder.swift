@@ -26,10 +26,11 @@ public struct CompilerDiagnostic: Equatable, Sendable {
         output.split(separator: "\n").compactMap { line in
             let parts = line.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false)
             guard parts.count == 5, let lineNumber = Int(parts[1]), let column = Int(parts[2]),
-                  let severity = Severity(rawValue: parts[3].trimmingCharacters(in: .whitespaces))
+                let severity = Severity(rawValue: parts[3].trimmingCharacters(in: .whitespaces))
             else { return nil }
-            return CompilerDiagnostic(file: String(parts[0]), line: lineNumber, column: column,
-                                      severity: severity, message: parts[4].trimmingCharacters(in: .whitespaces))
+            return CompilerDiagnostic(
+                file: String(parts[0]), line: lineNumber, column: column,
+                severity: severity, message: parts[4].trimmingCharacters(in: .whitespaces))
         }
     }
 }
@@ -65,27 +66,35 @@ public struct CellBuilder: Sendable {
         let base = URL(fileURLWithPath: directory).appendingPathComponent(name).path
         try source.write(toFile: base + ".swift", atomically: false, encoding: .utf8)
         let entryPoint = ExecutorContract.entryPoint(module: name)
-        var arguments = ["-frontend", "-c", base + ".swift", "-module-name", name,
-                         "-emit-module-path", base + ".swiftmodule", "-o", base + ".o",
-                         "-entry-point-function-name", entryPoint,
-                         "-swift-version", "5", "-Onone", "-g", "-diagnostic-style", "llvm",
-                         "-enable-testing",  // later cells import it @testable (CellIndex)
-                         "-module-cache-path", moduleCache, "-I", directory]
+        var arguments = [
+            "-frontend", "-c", base + ".swift", "-module-name", name,
+            "-emit-module-path", base + ".swiftmodule", "-o", base + ".o",
+            "-entry-point-function-name", entryPoint,
+            "-swift-version", "5", "-Onone", "-g", "-diagnostic-style", "llvm",
+            "-enable-testing",  // later cells import it @testable (CellIndex)
+            "-module-cache-path", moduleCache, "-I", directory,
+        ]
         for path in toolchain.importPaths { arguments += ["-I", path] }
         let compile = try run(toolchain.frontend, arguments)
         guard compile.status == 0 else {
             return .failed(CompilerDiagnostic.parse(compile.output), output: compile.output)
         }
         let library = URL(fileURLWithPath: directory).appendingPathComponent("lib\(name).so").path
-        let link = try run(toolchain.linker, [
-            "-shared", "-o", library, toolchain.runtimeObject, base + ".o",
-            "-L", toolchain.runtimeDirectory, "-L", toolchain.libraryDirectory,
-            "-rpath", toolchain.runtimeDirectory, "-rpath", toolchain.libraryDirectory,
-            "-lswiftSwiftOnoneSupport", "-lswiftCore", "-lDDPM",
-        ])
+        let link = try run(
+            toolchain.linker,
+            [
+                "-shared", "-o", library, toolchain.runtimeObject, base + ".o",
+                "-L", toolchain.runtimeDirectory, "-L", toolchain.libraryDirectory,
+                "-rpath", toolchain.runtimeDirectory, "-rpath", toolchain.libraryDirectory,
+                "-lswiftSwiftOnoneSupport", "-lswiftCore", "-lDDPM",
+            ])
         guard link.status == 0 else {
-            return .failed([CompilerDiagnostic(file: name, line: 0, column: 0, severity: .error,
-                                               message: "linking failed: " + link.output)], output: link.output)
+            return .failed(
+                [
+                    CompilerDiagnostic(
+                        file: name, line: 0, column: 0, severity: .error,
+                        message: "linking failed: " + link.output)
+                ], output: link.output)
         }
         return .library(path: library, entryPoint: entryPoint)
     }

@@ -125,8 +125,11 @@ public struct CellRewriter {
             guard case .decl(let decl) = item.item, !decl.is(ImportDeclSyntax.self) else { continue }
             publicize(decl)
             if isAsync, let variable = decl.as(VariableDeclSyntax.self), !hasIsolation(variable) {
-                edits.append((variable.bindingSpecifier.positionAfterSkippingLeadingTrivia.utf8Offset,
-                               "nonisolated(unsafe) "))
+                edits.append(
+                    (
+                        variable.bindingSpecifier.positionAfterSkippingLeadingTrivia.utf8Offset,
+                        "nonisolated(unsafe) "
+                    ))
             }
         }
 
@@ -138,7 +141,9 @@ public struct CellRewriter {
         var bytes = Array(source.utf8)
         // From the end, so that offsets stay valid; of two edits at one
         // offset, the one made first ends up first.
-        for (_, edit) in edits.enumerated().sorted(by: { ($0.element.offset, $0.offset) > ($1.element.offset, $1.offset) }) {
+        for (_, edit) in edits.enumerated().sorted(by: {
+            ($0.element.offset, $0.offset) > ($1.element.offset, $1.offset)
+        }) {
             bytes.insert(contentsOf: Array(edit.text.utf8), at: edit.offset)
         }
         var symbols = CellSymbols(tree: tree)
@@ -146,7 +151,8 @@ public struct CellRewriter {
         symbols.uses.subtract(symbols.declarations.keys)
         let prologue = imports(symbols).map { $0 + "\n" }.joined()
         let epilogue = isAsync ? CellRewriter.asyncMainEnd + "\n" : ""
-        let rewritten = prologue + "#sourceLocation(file: \"\(cellName)\", line: 1)\n"
+        let rewritten =
+            prologue + "#sourceLocation(file: \"\(cellName)\", line: 1)\n"
             + String(decoding: bytes, as: UTF8.self) + "\n#sourceLocation()\n" + epilogue
         var insertions: [Int: [(column: Int, length: Int)]] = [:]
         for edit in edits {
@@ -170,7 +176,7 @@ public struct CellRewriter {
     private func isDisplayable(_ expr: ExprSyntax) -> Bool {
         if expr.is(IfExprSyntax.self) || expr.is(SwitchExprSyntax.self) { return false }
         if let sequence = expr.as(SequenceExprSyntax.self),
-           sequence.elements.contains(where: { $0.is(AssignmentExprSyntax.self) })
+            sequence.elements.contains(where: { $0.is(AssignmentExprSyntax.self) })
         {
             return false
         }

@@ -81,9 +81,13 @@ public struct CellSymbols: Equatable, Sendable {
                 extendedTypes.insert(Self.unquoted(name.text))
             }
         } else if let importDecl = decl.as(ImportDeclSyntax.self) {
-            imports.append(importDecl.with(\.attributes, importDecl.attributes.filter {
-                $0.trimmedDescription != "@_exported"
-            }).trimmedDescription)
+            imports.append(
+                importDecl.with(
+                    \.attributes,
+                    importDecl.attributes.filter {
+                        $0.trimmedDescription != "@_exported"
+                    }
+                ).trimmedDescription)
         }
         if let group = decl.asProtocol(DeclGroupSyntax.self) {
             recordMembers(of: group)

@@ -19,8 +19,10 @@ public struct Toolchain: Sendable {
     /// The folder of libDDPM.so.
     public var libraryDirectory: String
 
-    public init(frontend: String, linker: String, runtimeDirectory: String, runtimeObject: String,
-                importPaths: [String], libraryDirectory: String) {
+    public init(
+        frontend: String, linker: String, runtimeDirectory: String, runtimeObject: String,
+        importPaths: [String], libraryDirectory: String
+    ) {
         self.frontend = frontend
         self.linker = linker
         self.runtimeDirectory = runtimeDirectory
@@ -31,7 +33,9 @@ public struct Toolchain: Sendable {
 
     /// The toolchain of the `swiftc` found on PATH (or at `swiftc`), for a
     /// DSL built into `libraryDirectory`.
-    public static func locate(swiftc: String? = nil, libraryDirectory: String, includePaths: [String]) throws -> Toolchain {
+    public static func locate(swiftc: String? = nil, libraryDirectory: String, includePaths: [String]) throws
+        -> Toolchain
+    {
         guard let compiler = swiftc ?? findOnPath("swiftc") else {
             throw ToolchainError("swiftc is not on PATH; install the Swift toolchain or pass --swiftc <path>")
         }
@@ -39,7 +43,9 @@ public struct Toolchain: Sendable {
         let runtime = binary.deletingLastPathComponent().appendingPathComponent("lib/swift/linux")
         var system = utsname()
         uname(&system)
-        let machine = withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        let machine = withUnsafeBytes(of: &system.machine) {
+            String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
         let toolchain = Toolchain(
             frontend: binary.appendingPathComponent("swift-frontend").path,
             linker: binary.appendingPathComponent("ld.lld").path,
@@ -47,9 +53,11 @@ public struct Toolchain: Sendable {
             runtimeObject: runtime.appendingPathComponent("\(machine)/swiftrt.o").path,
             importPaths: [URL(fileURLWithPath: libraryDirectory).appendingPathComponent("Modules").path] + includePaths,
             libraryDirectory: libraryDirectory)
-        for (path, what) in [(toolchain.frontend, "swift-frontend"), (toolchain.linker, "ld.lld"),
-                             (toolchain.runtimeObject, "swiftrt.o"),
-                             (toolchain.libraryDirectory + "/libDDPM.so", "libDDPM.so (build it with `swift build -c release`)")]
+        for (path, what) in [
+            (toolchain.frontend, "swift-frontend"), (toolchain.linker, "ld.lld"),
+            (toolchain.runtimeObject, "swiftrt.o"),
+            (toolchain.libraryDirectory + "/libDDPM.so", "libDDPM.so (build it with `swift build -c release`)"),
+        ]
         where !FileManager.default.fileExists(atPath: path) {
             throw ToolchainError("\(what) is missing at \(path)")
         }
@@ -74,7 +82,9 @@ public struct Toolchain: Sendable {
 
     static func findOnPath(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }
 }
 

@@ -59,8 +59,10 @@ public func twoMoons(count: Int = 10_000, noise: Double = 0.1, generator: Genera
 
 /// Two concentric circles, as scikit-learn's `make_circles`: radius 1 and
 /// `factor`, angles evenly spaced, plus N(0, noise²), rows shuffled.
-public func circles(count: Int = 10_000, noise: Double = 0.05, factor: Double = 0.5,
-                    generator: Generator = .default) -> Tensor {
+public func circles(
+    count: Int = 10_000, noise: Double = 0.05, factor: Double = 0.5,
+    generator: Generator = .default
+) -> Tensor {
     checkCount(count, "circles")
     guard factor > 0 && factor < 1 else {
         fail("circles: factor is the inner radius relative to the outer one and must lie in (0, 1), got \(factor).")
@@ -80,13 +82,17 @@ public func circles(count: Int = 10_000, noise: Double = 0.05, factor: Double = 
 /// A mixture of isotropic Gaussians with equal weights: `centers` (each a
 /// 2-D point), each with standard deviation `std`. By default eight
 /// components on a circle of radius 2, a common toy target.
-public func gaussianMixture(count: Int = 10_000, centers: [[Double]]? = nil, std: Double = 0.1,
-                            generator: Generator = .default) -> Tensor {
+public func gaussianMixture(
+    count: Int = 10_000, centers: [[Double]]? = nil, std: Double = 0.1,
+    generator: Generator = .default
+) -> Tensor {
     checkCount(count, "gaussianMixture")
-    let means = centers ?? (0..<8).map { k in
-        let s = 2 * Double.pi * Double(k) / 8
-        return [2 * cos(s), 2 * sin(s)]
-    }
+    let means =
+        centers
+        ?? (0..<8).map { k in
+            let s = 2 * Double.pi * Double(k) / 8
+            return [2 * cos(s), 2 * sin(s)]
+        }
     guard !means.isEmpty, means.allSatisfy({ $0.count == 2 }) else {
         fail("gaussianMixture: centers must be a non-empty list of 2-D points such as [[0, 0], [1, 1]], got \(means).")
     }
@@ -111,11 +117,15 @@ public func readPoints(csv text: String, source: String = "the CSV text") -> Ten
         let values = fields.compactMap { Float($0) }
         if values.count != fields.count || fields.count < 2 {
             if index == 0 && points.isEmpty { continue }  // a header
-            fail("readPoints: line \(index + 1) of \(source) is \"\(line)\"; each line needs two numbers, such as 0.5,-1.2.")
+            fail(
+                "readPoints: line \(index + 1) of \(source) is \"\(line)\"; each line needs two numbers, such as 0.5,-1.2."
+            )
         }
         points += values.prefix(2)
     }
-    guard !points.isEmpty else { fail("readPoints: \(source) holds no points; each line needs two numbers, such as 0.5,-1.2.") }
+    guard !points.isEmpty else {
+        fail("readPoints: \(source) holds no points; each line needs two numbers, such as 0.5,-1.2.")
+    }
     return Tensor(points, shape: [points.count / 2, 2])
 }
 
@@ -124,7 +134,8 @@ public func readPoints(csv text: String, source: String = "the CSV text") -> Ten
 /// malformed lines stop with a sentence (a mistake in the data).
 public func readPoints(csvFile path: String) throws -> Tensor {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-        throw DataFileError("readPoints: cannot read \(path); check the path (relative paths start at the notebook's folder).")
+        throw DataFileError(
+            "readPoints: cannot read \(path); check the path (relative paths start at the notebook's folder).")
     }
     return readPoints(csv: text, source: path)
 }
@@ -162,8 +173,10 @@ public struct DataLoader: Sequence {
     public let dropLast: Bool
     public let generator: Generator
 
-    public init(_ data: Tensor, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false,
-                generator: Generator = .default) {
+    public init(
+        _ data: Tensor, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false,
+        generator: Generator = .default
+    ) {
         guard batchSize >= 1 else { fail("DataLoader: batchSize must be at least 1, got \(batchSize).") }
         guard let rows = data.shape.first, rows >= 1 else {
             fail("DataLoader: the data has no rows (shape \(data.shape)); pass a tensor of shape [N, …].")

@@ -14,8 +14,10 @@ public enum LossType: String, Sendable {
 ///
 /// With `antithetic` (seed 000), half the rows draw t and the other half
 /// T − 1 − t, which lowers the variance of the loss.
-public func diffusionLoss(_ model: NoisePredictor, _ x0: Tensor, schedule: NoiseSchedule, type: LossType = .mse,
-                          antithetic: Bool = true, generator: Generator = .default) -> Tensor {
+public func diffusionLoss(
+    _ model: NoisePredictor, _ x0: Tensor, schedule: NoiseSchedule, type: LossType = .mse,
+    antithetic: Bool = true, generator: Generator = .default
+) -> Tensor {
     let batch = x0.shape.first ?? 0
     guard batch >= 1 else { fail("diffusionLoss: x0 has no rows (shape \(x0.shape)); pass a batch of shape [B, …].") }
     let t = trainingSteps(count: batch, steps: schedule.steps, antithetic: antithetic, generator: generator)

@@ -87,7 +87,8 @@ public func summary(_ module: Module) -> MimeBundle {
     for (parameterName, tensor) in parameters {
         let count = tensor.shape.reduce(1, *)
         text += "  \(parameterName) \(tensor.shape) \(count)\n"
-        html += "<tr><td style=\"text-align:left\"><code>\(parameterName)</code></td><td>\(tensor.shape)</td><td>\(count)</td></tr>"
+        html +=
+            "<tr><td style=\"text-align:left\"><code>\(parameterName)</code></td><td>\(tensor.shape)</td><td>\(count)</td></tr>"
     }
     html += "<tr><td style=\"text-align:left\"><b>\(name)</b></td><td></td><td><b>\(total)</b></td></tr></table>"
     return MimeBundle(html: html, text: text)

@@ -24,8 +24,12 @@ public struct Divergence: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
-        let what = loss.isNaN ? "became NaN" : loss.isInfinite ? "became infinite"
-            : "grew to \(Self.format(loss)), more than \(Int(Self.growthLimit)) times its start"
+        let what =
+            loss.isNaN
+            ? "became NaN"
+            : loss.isInfinite
+                ? "became infinite"
+                : "grew to \(Self.format(loss)), more than \(Int(Self.growthLimit)) times its start"
         let start = self.start.map { " (it started at \(Self.format($0)))" } ?? ""
         return "Training stopped at step \(step): the loss \(what)\(start); the history keeps the \(step) "
             + "steps before it. The usual fixes: a lower learning rate (Adam's default is lr: 1e-3), or clipping "
@@ -33,6 +37,7 @@ public struct Divergence: Error, CustomStringConvertible, Sendable {
     }
 
     private static func format(_ value: Float) -> String {
-        abs(value) >= 1e4 || (abs(value) < 1e-3 && value != 0) ? String(format: "%.2g", value) : String(format: "%.4g", value)
+        abs(value) >= 1e4 || (abs(value) < 1e-3 && value != 0)
+            ? String(format: "%.2g", value) : String(format: "%.4g", value)
     }
 }

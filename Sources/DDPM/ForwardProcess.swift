@@ -6,8 +6,10 @@ extension NoiseSchedule {
     /// reparameterisation: x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε with ε ~ N(0, I).
     /// Returns x_t and the ε used (the target of ε-prediction). Pass `noise`
     /// to choose ε yourself.
-    public func qSample(_ x0: Tensor, t: Int, noise: Tensor? = nil,
-                        generator: Generator = .default) -> (xt: Tensor, noise: Tensor) {
+    public func qSample(
+        _ x0: Tensor, t: Int, noise: Tensor? = nil,
+        generator: Generator = .default
+    ) -> (xt: Tensor, noise: Tensor) {
         let step = self[t]
         let epsilon = noise ?? randn(like: x0, generator: generator)
         checkNoise(epsilon, x0)
@@ -16,11 +18,14 @@ extension NoiseSchedule {
 
     /// q(x_t | x_0) with one step per row: row i of `x0` (shape `[B, …]`) is
     /// noised to step `t[i]`.
-    public func qSample(_ x0: Tensor, t: [Int], noise: Tensor? = nil,
-                        generator: Generator = .default) -> (xt: Tensor, noise: Tensor) {
+    public func qSample(
+        _ x0: Tensor, t: [Int], noise: Tensor? = nil,
+        generator: Generator = .default
+    ) -> (xt: Tensor, noise: Tensor) {
         guard x0.shape.first == t.count else {
-            fail("qSample: x0 has \(x0.shape.first ?? 0) rows (shape \(x0.shape)) but \(t.count) steps were given; "
-                + "give one step per row, or one step for all rows with qSample(x0, t: step).")
+            fail(
+                "qSample: x0 has \(x0.shape.first ?? 0) rows (shape \(x0.shape)) but \(t.count) steps were given; "
+                    + "give one step per row, or one step for all rows with qSample(x0, t: step).")
         }
         let epsilon = noise ?? randn(like: x0, generator: generator)
         checkNoise(epsilon, x0)
@@ -46,7 +51,9 @@ extension NoiseSchedule {
         var next = 0
         for t in 0...last {
             let step = self[t]
-            x = x * Float(step.alpha.squareRoot()) + randn(like: x, generator: generator) * Float(step.beta.squareRoot())
+            x =
+                x * Float(step.alpha.squareRoot()) + randn(like: x, generator: generator)
+                * Float(step.beta.squareRoot())
             if recorded[next] == t {
                 frames.append(x)
                 next += 1
@@ -57,8 +64,9 @@ extension NoiseSchedule {
 
     private func checkNoise(_ noise: Tensor, _ x0: Tensor) {
         guard noise.shape == x0.shape else {
-            fail("qSample: the noise has shape \(noise.shape) but x0 has shape \(x0.shape); "
-                + "pass noise of x0's shape, e.g. randn(like: x0).")
+            fail(
+                "qSample: the noise has shape \(noise.shape) but x0 has shape \(x0.shape); "
+                    + "pass noise of x0's shape, e.g. randn(like: x0).")
         }
     }
 }

@@ -17,10 +17,12 @@ public func lossCurve(_ losses: [Float], width: Double = 6, height: Double = 2.4
     // the same to draw as a short one's (it is redrawn while training runs).
     let stride = max(1, losses.count / Int(2 * width * dpi))
     let kept = Array(Swift.stride(from: 0, to: losses.count, by: stride))
-    axes.plot(x: kept.map(Double.init), y: kept.map { Double(losses[$0]) }, color: Color(hex: 0xF4A582), lineWidth: 0.8,
-              label: "loss")
-    axes.plot(x: kept.map(Double.init), y: kept.map { mean[$0] }, color: Color(hex: 0xB2182B), lineWidth: 2,
-              label: "mean of 100 steps")
+    axes.plot(
+        x: kept.map(Double.init), y: kept.map { Double(losses[$0]) }, color: Color(hex: 0xF4A582), lineWidth: 0.8,
+        label: "loss")
+    axes.plot(
+        x: kept.map(Double.init), y: kept.map { mean[$0] }, color: Color(hex: 0xB2182B), lineWidth: 2,
+        label: "mean of 100 steps")
     axes.xlabel = "step"
     if losses.isEmpty { axes.title = "loss: waiting for steps…" }
     return figure

@@ -59,8 +59,10 @@ public final class MLPDiffusion: NoisePredictor {
     ///   - steps: the number of diffusion steps T; t ranges over 0..<T.
     ///   - width: hidden units (the seed's article uses 128).
     ///   - dimension: the dimension of the data points.
-    public init(steps: Int, width: Int = 128, dimension: Int = 2, embedding: StepEmbedding = .learned,
-                generator: Generator = .default) {
+    public init(
+        steps: Int, width: Int = 128, dimension: Int = 2, embedding: StepEmbedding = .learned,
+        generator: Generator = .default
+    ) {
         guard steps >= 1, width >= 1, dimension >= 1 else {
             fail("MLPDiffusion: steps, width and dimension must be at least 1, got \(steps), \(width), \(dimension).")
         }
@@ -90,8 +92,9 @@ public final class MLPDiffusion: NoisePredictor {
     public func callAsFunction(_ x: Tensor, _ t: [Int]) -> Tensor {
         let linears = linearLayers
         guard x.shape.count == 2, x.shape[0] == t.count else {
-            fail("MLPDiffusion: x must be [B, \(linears[0].weight.shape[1])] with one step per row, "
-                + "got x of shape \(x.shape) and \(t.count) steps.")
+            fail(
+                "MLPDiffusion: x must be [B, \(linears[0].weight.shape[1])] with one step per row, "
+                    + "got x of shape \(x.shape) and \(t.count) steps.")
         }
         if let bad = t.first(where: { $0 < 0 || $0 >= steps }) {
             fail("MLPDiffusion: step \(bad) is out of range; this model was made for steps 0..<\(steps).")

@@ -68,7 +68,9 @@ public struct NoiseSchedule: Sendable {
             betas = fractions.map { betaStart + (betaEnd - betaStart) * $0 }
         case .scaledLinear, .quadratic:
             let (a, b) = (betaStart.squareRoot(), betaEnd.squareRoot())
-            betas = fractions.map { let r = a + (b - a) * $0; return r * r }
+            betas = fractions.map {
+                let r = a + (b - a) * $0; return r * r
+            }
         case .sigmoid:
             betas = fractions.map { 1 / (1 + exp(-(-6 + 12 * $0))) * (betaEnd - betaStart) + betaStart }
         case .cosine:
@@ -119,11 +121,12 @@ public struct NoiseSchedule: Sendable {
             let alpha = 1 - beta
             let previous = alphaBar
             alphaBar *= alpha
-            table.append(Step(
-                beta: beta, alpha: alpha, alphaBar: alphaBar, alphaBarPrevious: previous,
-                posteriorVariance: beta * (1 - previous) / (1 - alphaBar),
-                posteriorMeanCoef1: beta * previous.squareRoot() / (1 - alphaBar),
-                posteriorMeanCoef2: (1 - previous) * alpha.squareRoot() / (1 - alphaBar)))
+            table.append(
+                Step(
+                    beta: beta, alpha: alpha, alphaBar: alphaBar, alphaBarPrevious: previous,
+                    posteriorVariance: beta * (1 - previous) / (1 - alphaBar),
+                    posteriorMeanCoef1: beta * previous.squareRoot() / (1 - alphaBar),
+                    posteriorMeanCoef2: (1 - previous) * alpha.squareRoot() / (1 - alphaBar)))
         }
         self.table = table
     }
@@ -159,9 +162,10 @@ public struct NoiseSchedule: Sendable {
     /// log β̃_t with the first step's (zero) variance replaced by the second's,
     /// as improved-diffusion clips it.
     public var posteriorLogVariancesClipped: Tensor {
-        Tensor(table.indices.map { t in
-            Float(log(t == 0 && steps > 1 ? table[1].posteriorVariance : table[t].posteriorVariance))
-        })
+        Tensor(
+            table.indices.map { t in
+                Float(log(t == 0 && steps > 1 ? table[1].posteriorVariance : table[t].posteriorVariance))
+            })
     }
     /// The coefficient of x_0 in the posterior mean μ̃_t (eq. 7).
     public var posteriorMeanCoef1: Tensor { tensor(\.posteriorMeanCoef1) }
@@ -175,7 +179,8 @@ extension NoiseSchedule: CustomStringConvertible {
     public var description: String {
         let name = kind?.rawValue ?? "custom"
         func short(_ x: Double) -> String { String(format: "%.3g", x) }
-        return "NoiseSchedule(\(name), T = \(steps), β from \(short(table[0].beta)) to \(short(table[steps - 1].beta)), "
+        return
+            "NoiseSchedule(\(name), T = \(steps), β from \(short(table[0].beta)) to \(short(table[steps - 1].beta)), "
             + "ᾱ_T = \(short(table[steps - 1].alphaBar)))"
     }
 }

@@ -42,7 +42,8 @@ struct ProgressBar {
         if let loss { text += String(format: " · loss %.4f", loss) }
         text += note
         let fraction = total > 0 ? Double(done) / Double(total) : 1
-        let html = "<div style=\"font-family: monospace\"><progress value=\"\(String(format: "%.4f", fraction))\" max=\"1\" "
+        let html =
+            "<div style=\"font-family: monospace\"><progress value=\"\(String(format: "%.4f", fraction))\" max=\"1\" "
             + "style=\"width: 24em; vertical-align: middle\"></progress> \(text)<br>"
             + "<img src=\"data:image/png;base64,\(Data(lossCurve(losses).png()).base64EncodedString())\"></div>"
         return MimeBundle(html: html, text: text)

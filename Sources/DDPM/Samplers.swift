@@ -52,14 +52,18 @@ public struct DDPMSampler: Sendable {
     /// The whole reverse path for `count` points of `dimension` (seed 000's
     /// `p_sample_loop`): T + 1 frames, x_T … x_0. Stops early, keeping the
     /// frames so far, when the notebook is interrupted.
-    public func sample(_ model: NoisePredictor, count: Int, dimension: Int = 2,
-                       generator: Generator = .default) -> Trajectory {
+    public func sample(
+        _ model: NoisePredictor, count: Int, dimension: Int = 2,
+        generator: Generator = .default
+    ) -> Trajectory {
         sample(model, from: randn(shape: [count, dimension], generator: generator), generator: generator)
     }
 
     /// The reverse path from a given x_T.
     public func sample(_ model: NoisePredictor, from xT: Tensor, generator: Generator = .default) -> Trajectory {
-        reverse(from: xT, steps: Array((0..<schedule.steps).reversed())) { x, t in step(model, x, t: t, generator: generator) }
+        reverse(from: xT, steps: Array((0..<schedule.steps).reversed())) { x, t in
+            step(model, x, t: t, generator: generator)
+        }
     }
 }
 
@@ -92,28 +96,37 @@ public struct DDIMSampler: Sendable {
     }
 
     /// One step from x_t at step t to the next step of τ (`previous`; nil after the last).
-    public func step(_ model: NoisePredictor, _ xt: Tensor, t: Int, previous: Int?, generator: Generator = .default) -> Tensor {
+    public func step(_ model: NoisePredictor, _ xt: Tensor, t: Int, previous: Int?, generator: Generator = .default)
+        -> Tensor
+    {
         let s = schedule[t]
         let alphaBarPrevious = previous.map { schedule[$0].alphaBar } ?? 1
         let epsilon = withNoGrad { model(xt, Array(repeating: t, count: xt.shape[0])) }
         let x0 = (xt - epsilon * Float(s.sqrtOneMinusAlphaBar)) * Float(1 / s.sqrtAlphaBar)
-        let sigma = eta * ((1 - alphaBarPrevious) / (1 - s.alphaBar)).squareRoot() * (1 - s.alphaBar / alphaBarPrevious).squareRoot()
-        var next = x0 * Float(alphaBarPrevious.squareRoot())
+        let sigma =
+            eta * ((1 - alphaBarPrevious) / (1 - s.alphaBar)).squareRoot()
+            * (1 - s.alphaBar / alphaBarPrevious).squareRoot()
+        var next =
+            x0 * Float(alphaBarPrevious.squareRoot())
             + epsilon * Float(max(0, 1 - alphaBarPrevious - sigma * sigma).squareRoot())
         if sigma > 0 { next = next + randn(like: xt, generator: generator) * Float(sigma) }
         return next
     }
 
     /// The whole path: x_T then one frame per step of τ.
-    public func sample(_ model: NoisePredictor, count: Int, dimension: Int = 2,
-                       generator: Generator = .default) -> Trajectory {
+    public func sample(
+        _ model: NoisePredictor, count: Int, dimension: Int = 2,
+        generator: Generator = .default
+    ) -> Trajectory {
         sample(model, from: randn(shape: [count, dimension], generator: generator), generator: generator)
     }
 
     public func sample(_ model: NoisePredictor, from xT: Tensor, generator: Generator = .default) -> Trajectory {
         let previous = Array(timesteps.dropFirst().map { Optional($0) }) + [nil]
         let next = Dictionary(uniqueKeysWithValues: zip(timesteps, previous))
-        return reverse(from: xT, steps: timesteps) { x, t in step(model, x, t: t, previous: next[t]!, generator: generator) }
+        return reverse(from: xT, steps: timesteps) { x, t in
+            step(model, x, t: t, previous: next[t]!, generator: generator)
+        }
     }
 }
 
@@ -124,8 +137,9 @@ func reverse(from xT: Tensor, steps: [Int], step: (Tensor, Int) -> Tensor) -> Tr
     var x = xT
     for t in steps {
         if Interrupt.isRequested {
-            FileHandle.standardError.write(Data(
-                "Sampling stopped by the interrupt before step \(t); the trajectory so far is returned.\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "Sampling stopped by the interrupt before step \(t); the trajectory so far is returned.\n".utf8))
             return Trajectory(frames: frames, steps: labels, interrupted: true)
         }
         x = step(x, t)

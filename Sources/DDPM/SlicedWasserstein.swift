@@ -14,8 +14,9 @@ internal import CNumerics
 /// rolls ≈ 0.015, Gaussian noise ≈ 0.28, PyTorch's seed after 2,000 steps ≈ 0.095.
 public func slicedWasserstein(_ a: Tensor, _ b: Tensor, projections: Int = 256, seed: UInt64 = 0) -> Double {
     guard a.shape.count == 2, b.shape.count == 2, a.shape[1] == b.shape[1], a.shape[0] > 0, b.shape[0] > 0 else {
-        fail("slicedWasserstein: both point sets must be [N, d] with the same d and at least one point, "
-            + "got \(a.shape) and \(b.shape).")
+        fail(
+            "slicedWasserstein: both point sets must be [N, d] with the same d and at least one point, "
+                + "got \(a.shape) and \(b.shape).")
     }
     // Projections of both sets on K directions at once: [N, d] · [d, K], one BLAS product each.
     let directions = randn(shape: [a.shape[1], projections], generator: Generator(seed: seed))

@@ -43,8 +43,9 @@ extension TrainingHistory: CustomStringConvertible, Displayable {
         let rate = seconds > 0 ? Double(steps) / seconds : 0
         let ending = interrupted ? ", interrupted" : divergedAt.map { ", diverged at step \($0)" } ?? ""
         return "TrainingHistory(\(steps) steps\(ending) in "
-            + String(format: "%.1f s (%.0f steps/s), loss %.4f → %.4f over the first and last 100 steps)", seconds, rate,
-                     losses.prefix(100).reduce(0, +) / Float(max(1, min(100, steps))), recentLoss())
+            + String(
+                format: "%.1f s (%.0f steps/s), loss %.4f → %.4f over the first and last 100 steps)", seconds, rate,
+                losses.prefix(100).reduce(0, +) / Float(max(1, min(100, steps))), recentLoss())
     }
 
     /// The loss curve, with the summary as its text; the summary alone when
@@ -87,8 +88,9 @@ public func train(steps: Int, progress: Bool = true, _ body: (_ step: Int) -> Te
         }
         let loss = body(step)
         guard loss.shape.isEmpty || loss.shape == [1] else {
-            fail("train: the loop body must return the loss as a single number (shape []), got shape \(loss.shape); "
-                + "reduce it with .mean().")
+            fail(
+                "train: the loop body must return the loss as a single number (shape []), got shape \(loss.shape); "
+                    + "reduce it with .mean().")
         }
         let value = loss.item()
         if let diverged = Divergence(step: step, loss: value, earlier: losses) {
@@ -101,21 +103,25 @@ public func train(steps: Int, progress: Bool = true, _ body: (_ step: Int) -> Te
     let note = interrupted ? " (interrupted)" : divergence.map { " (diverged at step \($0.step))" } ?? ""
     bar?.finish(losses: losses, note: note)
     if interrupted {
-        let message = "Training stopped by the interrupt after \(losses.count) of \(steps) steps; "
+        let message =
+            "Training stopped by the interrupt after \(losses.count) of \(steps) steps; "
             + "the model keeps what it learned.\n"
         FileHandle.standardError.write(Data(message.utf8))
     }
     if let divergence {
         FileHandle.standardError.write(Data((divergence.description + "\n").utf8))
     }
-    return TrainingHistory(losses: losses, interrupted: interrupted, divergedAt: divergence?.step,
-                           seconds: Date().timeIntervalSince(start), curveShown: bar?.handle != nil)
+    return TrainingHistory(
+        losses: losses, interrupted: interrupted, divergedAt: divergence?.step,
+        seconds: Date().timeIntervalSince(start), curveShown: bar?.handle != nil)
 }
 
 /// `train` over `epochs` passes of a `DataLoader`: `body` gets each batch.
 @discardableResult
-public func train(epochs: Int, over loader: DataLoader, progress: Bool = true,
-                  _ body: (_ batch: Tensor) -> Tensor) -> TrainingHistory {
+public func train(
+    epochs: Int, over loader: DataLoader, progress: Bool = true,
+    _ body: (_ batch: Tensor) -> Tensor
+) -> TrainingHistory {
     guard epochs >= 0 else { fail("train: epochs must be 0 or more, got \(epochs).") }
     var iterator = loader.makeIterator()
     return train(steps: epochs * loader.count, progress: progress) { _ in

@@ -1,6 +1,6 @@
 import Foundation  // ContiguousBytes (Data, [UInt8])
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reading and writing the wire's pipes, shared by the kernel, the executor

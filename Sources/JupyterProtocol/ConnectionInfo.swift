@@ -40,8 +40,9 @@ public struct ConnectionInfo: Codable, Equatable, Sendable {
             throw ProtocolError("the connection file \(path) is not a Jupyter connection file: \(error)")
         }
         guard info.signatureScheme == "hmac-sha256" || info.key.isEmpty else {
-            throw ProtocolError("the connection file asks for signature scheme \(info.signatureScheme); "
-                + "this kernel signs with hmac-sha256, the scheme jupyter_client uses.")
+            throw ProtocolError(
+                "the connection file asks for signature scheme \(info.signatureScheme); "
+                    + "this kernel signs with hmac-sha256, the scheme jupyter_client uses.")
         }
         return info
     }

@@ -18,8 +18,10 @@ public struct MessageHeader: Codable, Equatable, Sendable {
     /// conformance schema forbids extra fields in messages claiming 5.0/5.1.
     public static let protocolVersion = "5.3"
 
-    public init(msgType: String, session: String, username: String = "kernel", msgID: String = UUID().uuidString,
-                date: Date = Date()) {
+    public init(
+        msgType: String, session: String, username: String = "kernel", msgID: String = UUID().uuidString,
+        date: Date = Date()
+    ) {
         self.msgID = msgID
         self.session = session
         self.username = username
@@ -36,13 +38,16 @@ public struct MessageHeader: Codable, Equatable, Sendable {
         var parts = tm()
         gmtime_r(&time, &parts)
         let micro = Int(((seconds - whole) * 1e6).rounded()) % 1_000_000
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), micro)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), micro)
     }
 
     var json: JSONValue {
-        ["msg_id": .string(msgID), "session": .string(session), "username": .string(username), "date": .string(date),
-         "msg_type": .string(msgType), "version": .string(version)]
+        [
+            "msg_id": .string(msgID), "session": .string(session), "username": .string(username), "date": .string(date),
+            "msg_type": .string(msgType), "version": .string(version),
+        ]
     }
 }
 
@@ -56,8 +61,10 @@ public struct Message: Equatable, Sendable {
     public var content: JSONValue
     public var buffers: [Data]
 
-    public init(identities: [Data] = [], header: MessageHeader, parentHeader: MessageHeader? = nil,
-                metadata: JSONValue = [:], content: JSONValue = [:], buffers: [Data] = []) {
+    public init(
+        identities: [Data] = [], header: MessageHeader, parentHeader: MessageHeader? = nil,
+        metadata: JSONValue = [:], content: JSONValue = [:], buffers: [Data] = []
+    ) {
         self.identities = identities
         self.header = header
         self.parentHeader = parentHeader
@@ -71,7 +78,8 @@ public struct Message: Equatable, Sendable {
     /// A message answering or caused by `self` (a reply, or an iopub message
     /// about it): same session and routing identities, `self`'s header as parent.
     public func child(_ msgType: String, content: JSONValue, metadata: JSONValue = [:]) -> Message {
-        Message(identities: identities, header: MessageHeader(msgType: msgType, session: header.session),
-                parentHeader: header, metadata: metadata, content: content)
+        Message(
+            identities: identities, header: MessageHeader(msgType: msgType, session: header.session),
+            parentHeader: header, metadata: metadata, content: content)
     }
 }

@@ -42,14 +42,15 @@ public struct WireCodec {
         }
         let rest = Array(frames[(split + 1)...])
         guard rest.count >= 5 else {
-            throw ProtocolError("the message has \(rest.count) frames after <IDS|MSG>; it needs at least 5 "
-                + "(signature, header, parent header, metadata, content).")
+            throw ProtocolError(
+                "the message has \(rest.count) frames after <IDS|MSG>; it needs at least 5 "
+                    + "(signature, header, parent header, metadata, content).")
         }
         let parts = Array(rest[1...4])
         if key != nil {
             let expected = Data(signature(parts).utf8)
             guard expected.count == rest[0].count,
-                  zip(expected, rest[0]).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0
+                zip(expected, rest[0]).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0
             else {
                 throw ProtocolError("the message signature does not match; it was not signed with this kernel's key.")
             }
@@ -63,8 +64,9 @@ public struct WireCodec {
         }
         // A request's parent header is `{}`, which is no header: nil.
         let parent = try? decoder.decode(MessageHeader.self, from: parts[1])
-        return Message(identities: Array(frames[..<split]), header: header, parentHeader: parent,
-                       metadata: try JSONValue.parse(parts[2]), content: try JSONValue.parse(parts[3]),
-                       buffers: Array(rest.dropFirst(5)))
+        return Message(
+            identities: Array(frames[..<split]), header: header, parentHeader: parent,
+            metadata: try JSONValue.parse(parts[2]), content: try JSONValue.parse(parts[3]),
+            buffers: Array(rest.dropFirst(5)))
     }
 }

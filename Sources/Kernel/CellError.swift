@@ -23,48 +23,62 @@ public struct CellError: Error {
     /// Errors found by the parser or the compiler, each with its code line and a caret.
     /// `columns` maps a column of the rewritten cell to the user's (see
     /// `CellRewriter.Result.originalColumn`).
-    static func compile(_ diagnostics: [CompilerDiagnostic], sources: [String: String], output: String,
-                        columns: ColumnMap = { $2 }) -> CellError {
+    static func compile(
+        _ diagnostics: [CompilerDiagnostic], sources: [String: String], output: String,
+        columns: ColumnMap = { $2 }
+    ) -> CellError {
         let shown = diagnostics.filter { $0.severity != .warning }.map { diagnostic in
             var mapped = diagnostic
             mapped.column = columns(diagnostic.file, diagnostic.line, diagnostic.column)
             return mapped
         }
         let errors = shown.filter { $0.severity == .error }
-        let lines = shown.isEmpty ? output.split(separator: "\n").map(String.init) : shown.flatMap { diagnostic in
-            var excerpt = diagnostic.excerpt(sources: sources)
-            if diagnostic.severity == .error { excerpt[0] = highlight(excerpt[0]) }
-            return excerpt
-        }
+        let lines =
+            shown.isEmpty
+            ? output.split(separator: "\n").map(String.init)
+            : shown.flatMap { diagnostic in
+                var excerpt = diagnostic.excerpt(sources: sources)
+                if diagnostic.severity == .error { excerpt[0] = highlight(excerpt[0]) }
+                return excerpt
+            }
         let count = errors.count
         let summary = errors.first?.message ?? "the compiler failed"
-        return CellError(ename: "CompileError",
-                         evalue: count > 1 ? "\(summary) (and \(count - 1) more)" : summary,
-                         traceback: lines + ["The cell did not run; nothing changed."])
+        return CellError(
+            ename: "CompileError",
+            evalue: count > 1 ? "\(summary) (and \(count - 1) more)" : summary,
+            traceback: lines + ["The cell did not run; nothing changed."])
     }
 
     /// A cell whose process ended before the cell did. `trapReports` are the
     /// runtime's held-back stderr lines; `backtrace` the backtracer's report;
     /// `interruptGrace` the time an interrupted cell had to stop (nil when
     /// it was not interrupted).
-    static func runtime(_ failure: CellFailure, trapReports: [String], backtrace: String?,
-                        sources: [String: String], interruptGrace: TimeInterval? = nil,
-                        columns: ColumnMap = { $2 }) -> CellError {
+    static func runtime(
+        _ failure: CellFailure, trapReports: [String], backtrace: String?,
+        sources: [String: String], interruptGrace: TimeInterval? = nil,
+        columns: ColumnMap = { $2 }
+    ) -> CellError {
         let frames = (backtrace.map(cellFrames) ?? []).map { frame in
             (cell: frame.cell, line: frame.line, column: columns(frame.cell, frame.line, frame.column))
         }
         // Consecutive frames at the same place (recursion) are shown once, with a count.
         var runs: [(frame: (cell: String, line: Int, column: Int), count: Int)] = []
         for frame in frames {
-            if let last = runs.last, last.frame == frame { runs[runs.count - 1].count += 1 } else { runs.append((frame, 1)) }
+            if let last = runs.last, last.frame == frame {
+                runs[runs.count - 1].count += 1
+            } else {
+                runs.append((frame, 1))
+            }
         }
         var where_: [String] = []
         for (index, run) in runs.enumerated() {
             let frame = run.frame
-            let diagnostic = CompilerDiagnostic(file: frame.cell, line: frame.line, column: frame.column,
-                                                severity: .note, message: "")
+            let diagnostic = CompilerDiagnostic(
+                file: frame.cell, line: frame.line, column: frame.column,
+                severity: .note, message: "")
             var lines = diagnostic.excerpt(sources: sources)
-            lines[0] = "\(frame.cell), line \(frame.line), column \(frame.column)" + (index == 0 ? "" : " (called from)")
+            lines[0] =
+                "\(frame.cell), line \(frame.line), column \(frame.column)" + (index == 0 ? "" : " (called from)")
                 + (run.count > 1 ? " (\(run.count) times in a row)" : "")
             where_ += lines
         }
@@ -76,9 +90,11 @@ public struct CellError: Error {
         case .load(let message):
             error = CellError(ename: "LoadError", evalue: message, traceback: [])
         case .signal(let signal) where interruptGrace != nil && signal == SIGKILL:
-            error = CellError(ename: "Interrupted",
-                              evalue: "the cell did not stop within \(Self.duration(interruptGrace!)) of the interrupt, so it was stopped",
-                              traceback: [])
+            error = CellError(
+                ename: "Interrupted",
+                evalue:
+                    "the cell did not stop within \(Self.duration(interruptGrace!)) of the interrupt, so it was stopped",
+                traceback: [])
         case .signal(let signal):
             if let report = trapReports.first(where: { $0.contains("Fatal error: ") }) {
                 let message = String(report[report.range(of: "Fatal error: ")!.upperBound...])
@@ -87,20 +103,23 @@ public struct CellError: Error {
                     let thrown = String(message.dropFirst(thrownPrefix.count))
                     // An error with its own description (`CustomStringConvertible`) is
                     // reported by that sentence alone, which does not name its type.
-                    error = CellError(ename: thrownTypeName(thrown) ?? "Error", evalue: withoutCellModules(thrown),
-                                      traceback: [])
+                    error = CellError(
+                        ename: thrownTypeName(thrown) ?? "Error", evalue: withoutCellModules(thrown),
+                        traceback: [])
                 } else {
                     error = CellError(ename: "Fatal error", evalue: message, traceback: [])
                 }
             } else if let recursion, signal == SIGSEGV || signal == SIGBUS {
-                error = CellError(ename: "Stack overflow",
-                                  evalue: "\(recursion.cell), line \(recursion.line) calls itself again and again "
-                                      + "(a recursion without an end?)", traceback: [])
+                error = CellError(
+                    ename: "Stack overflow",
+                    evalue: "\(recursion.cell), line \(recursion.line) calls itself again and again "
+                        + "(a recursion without an end?)", traceback: [])
             } else if let crash = backtrace.flatMap(crashLine) {
                 error = CellError(ename: "Crash", evalue: crash, traceback: [])
             } else {
-                error = CellError(ename: "Crash", evalue: "the cell's process died of signal \(signal) (\(signalName(signal)))",
-                                  traceback: [])
+                error = CellError(
+                    ename: "Crash", evalue: "the cell's process died of signal \(signal) (\(signalName(signal)))",
+                    traceback: [])
             }
         }
         let headline = highlight("\(error.ename): \(error.evalue)")
@@ -112,8 +131,12 @@ public struct CellError: Error {
     static let executorLost = CellError(
         ename: "ExecutorLost",
         evalue: "the process holding the notebook's state was killed from outside (or ran out of memory)",
-        traceback: [highlight("ExecutorLost: the process holding the notebook's state was killed from outside (or ran out of memory)."),
-                    stateReset])
+        traceback: [
+            highlight(
+                "ExecutorLost: the process holding the notebook's state was killed from outside (or ran out of memory)."
+            ),
+            stateReset,
+        ])
 
     /// A cell that stopped at an interrupt and kept what it did, reported as
     /// an error so that the frontend stops running the queued cells.
@@ -133,7 +156,8 @@ public struct CellError: Error {
             let rest = line[open.lowerBound...]
             let parts = rest.split(separator: ":")
             guard parts.count >= 3, let lineNumber = Int(parts[1]),
-                  let column = Int(parts[2].prefix(while: \.isNumber)) else { continue }
+                let column = Int(parts[2].prefix(while: \.isNumber))
+            else { continue }
             frames.append((String(parts[0]), lineNumber, column))
         }
         return frames
@@ -141,7 +165,9 @@ public struct CellError: Error {
 
     /// `Program crashed: Bad pointer dereference at 0x…` from the backtracer's report.
     static func crashLine(_ backtrace: String) -> String? {
-        guard let line = backtrace.split(separator: "\n").first(where: { $0.contains("Program crashed: ") }) else { return nil }
+        guard let line = backtrace.split(separator: "\n").first(where: { $0.contains("Program crashed: ") }) else {
+            return nil
+        }
         let message = line[line.range(of: "Program crashed: ")!.upperBound...]
         return String(message.replacingOccurrences(of: " ***", with: ""))
     }
@@ -153,7 +179,8 @@ public struct CellError: Error {
         let plain = withoutCellModules(reflected)
         let name = plain.firstIndex(of: "(").map { String(plain[..<$0]) } ?? plain
         // A type's path (`Outer.Inner`, `Oops.bad`), not a sentence.
-        guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"#, options: .regularExpression) != nil
+        guard
+            name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"#, options: .regularExpression) != nil
         else { return nil }
         var components = name.split(separator: ".")
         // A lower-case last component is an enum case.

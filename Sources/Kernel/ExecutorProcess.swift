@@ -36,9 +36,11 @@ final class ExecutorProcess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         // Move the child's ends above the targets first, so that no dup2 overwrites a later source.
-        let moves: [(Int32, Int32)] = [(command.0, Self.childCommandFD), (status.1, Self.childStatusFD),
-                                       (out.1, 1), (err.1, 2), (display.1, Self.childDisplayFD),
-                                       (input.0, Self.childInputFD)]
+        let moves: [(Int32, Int32)] = [
+            (command.0, Self.childCommandFD), (status.1, Self.childStatusFD),
+            (out.1, 1), (err.1, 2), (display.1, Self.childDisplayFD),
+            (input.0, Self.childInputFD),
+        ]
         var parked: [Int32] = []
         for (source, _) in moves { parked.append(fcntl(source, F_DUPFD_CLOEXEC, 100)) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)

@@ -49,7 +49,8 @@ struct History {
         }
         let withOutput = request["output"]?.boolValue == true
         return selected.map { entry in
-            let item: JSONValue = withOutput ? [.string(entry.input), entry.output.map(JSONValue.string) ?? .null] : .string(entry.input)
+            let item: JSONValue =
+                withOutput ? [.string(entry.input), entry.output.map(JSONValue.string) ?? .null] : .string(entry.input)
             return [.int(History.session), .int(entry.line), item]
         }
     }

@@ -20,7 +20,9 @@ extension Kernel {
         currentParent = request
         currentSilent = silent
         currentAllowsStdin = content["allow_stdin"]?.boolValue ?? false
-        if !silent { publish("execute_input", ["code": .string(code), "execution_count": .int(executionCount)], parent: request) }
+        if !silent {
+            publish("execute_input", ["code": .string(code), "execution_count": .int(executionCount)], parent: request)
+        }
 
         let failure = session.execute(code, cellName: storeHistory ? "Cell[\(executionCount)]" : "Cell[-]", host: self)
         if let failure {
@@ -33,8 +35,12 @@ extension Kernel {
             reply(request, on: shell, .object(content))
             abort(queued)
         } else {
-            reply(request, on: shell, ["status": "ok", "execution_count": .int(executionCount),
-                                       "payload": [], "user_expressions": [:]])
+            reply(
+                request, on: shell,
+                [
+                    "status": "ok", "execution_count": .int(executionCount),
+                    "payload": [], "user_expressions": [:],
+                ])
         }
     }
 
@@ -82,14 +88,23 @@ extension Kernel: NotebookHost {
         switch event {
         case .displayData(let data, let metadata, let displayID):
             let transient: JSONValue = displayID.map { ["display_id": .string($0)] } ?? [:]
-            publish("display_data", ["data": .object(data), "metadata": .object(metadata), "transient": transient],
-                    parent: parent)
+            publish(
+                "display_data", ["data": .object(data), "metadata": .object(metadata), "transient": transient],
+                parent: parent)
         case .updateDisplayData(let data, let metadata, let displayID):
-            publish("update_display_data", ["data": .object(data), "metadata": .object(metadata),
-                                            "transient": ["display_id": .string(displayID)]], parent: parent)
+            publish(
+                "update_display_data",
+                [
+                    "data": .object(data), "metadata": .object(metadata),
+                    "transient": ["display_id": .string(displayID)],
+                ], parent: parent)
         case .executeResult(let data, let metadata):
-            publish("execute_result", ["execution_count": .int(executionCount), "data": .object(data),
-                                       "metadata": .object(metadata)], parent: parent)
+            publish(
+                "execute_result",
+                [
+                    "execution_count": .int(executionCount), "data": .object(data),
+                    "metadata": .object(metadata),
+                ], parent: parent)
         case .clearOutput(let wait):
             publish("clear_output", ["wait": .bool(wait)], parent: parent)
         case .inputRequest:
@@ -102,7 +117,8 @@ extension Kernel: NotebookHost {
             session.answerInput(nil)
             return
         }
-        send(parent.child("input_request", content: ["prompt": .string(prompt), "password": .bool(password)]), on: stdin)
+        send(
+            parent.child("input_request", content: ["prompt": .string(prompt), "password": .bool(password)]), on: stdin)
     }
 
     public func wait(for fds: [Int32], milliseconds: Int) -> [Bool] {

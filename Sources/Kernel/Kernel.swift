@@ -103,11 +103,16 @@ public final class Kernel {
             reply(message, on: socket, isComplete(message.content["code"]?.stringValue ?? ""))
         case "complete_request":
             let code = message.content["code"]?.stringValue ?? ""
-            let completion = Completion.complete(code: code, cursor: message.content["cursor_pos"]?.intValue ?? code.unicodeScalars.count,
-                                                 context: history.entries.map(\.input))
-            reply(message, on: socket, ["status": "ok", "matches": .array(completion.matches.map(JSONValue.string)),
-                                        "cursor_start": .int(completion.start), "cursor_end": .int(completion.end),
-                                        "metadata": [:]])
+            let completion = Completion.complete(
+                code: code, cursor: message.content["cursor_pos"]?.intValue ?? code.unicodeScalars.count,
+                context: history.entries.map(\.input))
+            reply(
+                message, on: socket,
+                [
+                    "status": "ok", "matches": .array(completion.matches.map(JSONValue.string)),
+                    "cursor_start": .int(completion.start), "cursor_end": .int(completion.end),
+                    "metadata": [:],
+                ])
         case "inspect_request":
             reply(message, on: socket, ["status": "ok", "found": false, "data": [:], "metadata": [:]])
         case "history_request":
@@ -173,11 +178,15 @@ public final class Kernel {
                 "codemirror_mode": "swift",
                 "nbconvert_exporter": "script",
             ],
-            "banner": .string("Swift \(swiftVersion) with the DDPM library: tensors, layers, schedules and samplers "
-                + "are in scope. A failed cell is rolled back; earlier variables stay."),
+            "banner": .string(
+                "Swift \(swiftVersion) with the DDPM library: tensors, layers, schedules and samplers "
+                    + "are in scope. A failed cell is rolled back; earlier variables stay."),
             "help_links": [
                 ["text": "The Swift Programming Language", "url": "https://docs.swift.org/swift-book/"],
-                ["text": "Denoising Diffusion Probabilistic Models (Ho et al. 2020)", "url": "https://arxiv.org/abs/2006.11239"],
+                [
+                    "text": "Denoising Diffusion Probabilistic Models (Ho et al. 2020)",
+                    "url": "https://arxiv.org/abs/2006.11239",
+                ],
             ],
             "debugger": false,
         ]

@@ -64,13 +64,18 @@ public final class NotebookSession {
     public init(configuration: Configuration) throws {
         self.configuration = configuration
         NotebookSession.removeAbandonedWorkDirectories()
-        workDirectory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("\(NotebookSession.workDirectoryPrefix)\(getpid())-\(UUID().uuidString.prefix(8))").path
+        workDirectory =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(NotebookSession.workDirectoryPrefix)\(getpid())-\(UUID().uuidString.prefix(8))")
+            .path
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: configuration.moduleCache, withIntermediateDirectories: true)
-        builder = CellBuilder(toolchain: configuration.toolchain, directory: workDirectory,
-                              moduleCache: configuration.moduleCache)
-        if ddpm_become_child_subreaper() != 0 { log("cannot become the child subreaper; orphaned executors go to init") }
+        builder = CellBuilder(
+            toolchain: configuration.toolchain, directory: workDirectory,
+            moduleCache: configuration.moduleCache)
+        if ddpm_become_child_subreaper() != 0 {
+            log("cannot become the child subreaper; orphaned executors go to init")
+        }
         _ = try liveExecutor()  // started now, so that the first cell does not wait for it
         startWarmUp()
     }
@@ -91,19 +96,24 @@ public final class NotebookSession {
     public func execute(_ code: String, cellName: String, host: NotebookHost) -> CellError? {
         if stateWasLost {
             stateWasLost = false
-            host.stream("stderr", text: "The process holding the notebook's state ended between cells (killed from "
-                + "outside, or out of memory). " + CellError.stateReset + "\n")
+            host.stream(
+                "stderr",
+                text: "The process holding the notebook's state ended between cells (killed from "
+                    + "outside, or out of memory). " + CellError.stateReset + "\n")
         }
         guard !code.allSatisfy(\.isWhitespace) else { return nil }
         sources[cellName] = code
         compileCount += 1
         let module = "Cell\(compileCount)"
         let index = self.index
-        let prepared = rewriter.prepare(code, cellName: cellName) { [NotebookSession.dslImport] + index.imports(for: $0.uses) }
+        let prepared = rewriter.prepare(code, cellName: cellName) {
+            [NotebookSession.dslImport] + index.imports(for: $0.uses)
+        }
         rewrites[cellName] = prepared
         if !prepared.diagnostics.isEmpty {
             let diagnostics = prepared.diagnostics.map {
-                CompilerDiagnostic(file: cellName, line: $0.line, column: $0.column, severity: .error, message: $0.message)
+                CompilerDiagnostic(
+                    file: cellName, line: $0.line, column: $0.column, severity: .error, message: $0.message)
             }
             return .compile(diagnostics, sources: sources, output: "")
         }
@@ -113,8 +123,9 @@ public final class NotebookSession {
         do {
             outcome = try builder.build(source: prepared.source, module: module)
         } catch {
-            return CellError(ename: "CompilerUnavailable", evalue: "\(error)",
-                             traceback: ["The compiler could not be started: \(error)"])
+            return CellError(
+                ename: "CompilerUnavailable", evalue: "\(error)",
+                traceback: ["The compiler could not be started: \(error)"])
         }
         switch outcome {
         case .failed(let diagnostics, let output):
@@ -144,14 +155,19 @@ public final class NotebookSession {
     /// Has the executor run a compiled cell, forwarding its output as it
     /// comes. `ranToTheEnd`: the cell's code finished and its process holds
     /// the state (after an interrupt too).
-    private func run(cell: Int, library: String, entryPoint: String,
-                     host: NotebookHost) -> (failure: CellError?, ranToTheEnd: Bool) {
+    private func run(
+        cell: Int, library: String, entryPoint: String,
+        host: NotebookHost
+    ) -> (failure: CellError?, ranToTheEnd: Bool) {
         let executor: ExecutorProcess
         do {
             executor = try liveExecutor()
         } catch {
-            return (CellError(ename: "ExecutorUnavailable", evalue: "\(error)",
-                              traceback: ["The executor could not start: \(error)"]), false)
+            return (
+                CellError(
+                    ename: "ExecutorUnavailable", evalue: "\(error)",
+                    traceback: ["The executor could not start: \(error)"]), false
+            )
         }
         let backtraceFile = workDirectory + "/backtrace.txt"
         try? FileManager.default.removeItem(atPath: backtraceFile)
@@ -161,8 +177,9 @@ public final class NotebookSession {
 
         while !running!.isFinished {
             let timeout = running!.timeout(also: [stdoutBuffer.due, stderrBuffer.due])
-            _ = host.wait(for: [executor.statusFD, executor.stdoutFD, executor.stderrFD, executor.displayFD],
-                          milliseconds: timeout)
+            _ = host.wait(
+                for: [executor.statusFD, executor.stdoutFD, executor.stderrFD, executor.displayFD],
+                milliseconds: timeout)
             // Displays first: the runtime writes one only after the kernel has read
             // the text printed before it, so the streams now hold only later text.
             forwardDisplays(from: executor, to: host)
@@ -187,9 +204,12 @@ public final class NotebookSession {
         switch cellRun.outcome {
         case .failed(_, let failure)?:
             let backtrace = try? String(contentsOfFile: backtraceFile, encoding: .utf8)
-            return (.runtime(failure, trapReports: trapReports, backtrace: backtrace, sources: sources,
-                             interruptGrace: cellRun.wasInterrupted ? configuration.interruptGrace : nil,
-                             columns: userColumn), false)
+            return (
+                .runtime(
+                    failure, trapReports: trapReports, backtrace: backtrace, sources: sources,
+                    interruptGrace: cellRun.wasInterrupted ? configuration.interruptGrace : nil,
+                    columns: userColumn), false
+            )
         case .interrupted?:
             return (.interruptedKeepingState, true)
         default:
@@ -279,7 +299,7 @@ public final class NotebookSession {
             environment: [
                 // A trap's report, with the cell's line, goes to a file the kernel reads.
                 "SWIFT_BACKTRACE": "enable=yes,color=no,interactive=no,registers=none,images=none,threads=crashed,"
-                    + "output-to=\(workDirectory)/backtrace.txt",
+                    + "output-to=\(workDirectory)/backtrace.txt"
             ])
         executor = fresh
         executorPIDs.insert(fresh.pid)
@@ -291,8 +311,9 @@ public final class NotebookSession {
     private func startWarmUp() {
         let builder = self.builder, rewriter = self.rewriter, done = warmUp
         Thread.detachNewThread {
-            _ = try? builder.build(source: rewriter.rewrite("", cellName: "warm-up", imports: [NotebookSession.dslImport]),
-                                   module: "WarmUp")
+            _ = try? builder.build(
+                source: rewriter.rewrite("", cellName: "warm-up", imports: [NotebookSession.dslImport]),
+                module: "WarmUp")
             done.signal()
         }
     }

@@ -131,7 +131,9 @@ extension ZMQSocket {
 public enum Poller {
     /// Which of `sockets` and `fds` are readable (or, for a descriptor,
     /// closed by the writer), waiting at most `milliseconds` (-1: forever).
-    public static func poll(sockets: [ZMQSocket], fds: [Int32], milliseconds: Int) throws -> (sockets: [Bool], fds: [Bool]) {
+    public static func poll(sockets: [ZMQSocket], fds: [Int32], milliseconds: Int) throws -> (
+        sockets: [Bool], fds: [Bool]
+    ) {
         var items = sockets.map { zmq_pollitem_t(socket: $0.raw, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
         items += fds.map { zmq_pollitem_t(socket: nil, fd: $0, events: Int16(ZMQ_POLLIN), revents: 0) }
         let ready = zmq_poll(&items, Int32(items.count), milliseconds)

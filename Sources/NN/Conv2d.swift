@@ -13,13 +13,17 @@ public final class Conv2d: Layer {
         bias: Bool = true, generator: Generator = .default
     ) {
         if inChannels < 1 || outChannels < 1 || kernelSize < 1 {
-            fail("Conv2d: channels and kernel size must be positive, got Conv2d(\(inChannels), \(outChannels), "
-                + "kernelSize: \(kernelSize)).")
+            fail(
+                "Conv2d: channels and kernel size must be positive, got Conv2d(\(inChannels), \(outChannels), "
+                    + "kernelSize: \(kernelSize)).")
         }
         let bound = Float(1 / Double(inChannels * kernelSize * kernelSize).squareRoot())
-        weight = rand(shape: [outChannels, inChannels, kernelSize, kernelSize], low: -bound, high: bound,
-                      generator: generator).requiringGrad()
-        self.bias = bias
+        weight = rand(
+            shape: [outChannels, inChannels, kernelSize, kernelSize], low: -bound, high: bound,
+            generator: generator
+        ).requiringGrad()
+        self.bias =
+            bias
             ? rand(shape: [outChannels], low: -bound, high: bound, generator: generator).requiringGrad() : nil
         self.stride = stride
         self.padding = padding

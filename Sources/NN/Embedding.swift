@@ -19,8 +19,9 @@ public final class Embedding: Module {
     /// The embeddings of `indices`, shape `[indices.count, dimension]`.
     public func callAsFunction(_ indices: [Int]) -> Tensor {
         if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
-            fail("Embedding: index \(bad) is out of range for a table of \(count) rows; indices must lie in "
-                + "0..<\(count). (For diffusion steps: the model was built for \(count) steps.)")
+            fail(
+                "Embedding: index \(bad) is out of range for a table of \(count) rows; indices must lie in "
+                    + "0..<\(count). (For diffusion steps: the model was built for \(count) steps.)")
         }
         return weight.gatherRows(indices)
     }

@@ -10,8 +10,9 @@ public final class GroupNorm: Layer {
 
     public init(_ groups: Int, _ channels: Int, eps: Float = 1e-5) {
         if groups < 1 || channels % groups != 0 {
-            fail("GroupNorm: \(channels) channels cannot be split into \(groups) groups; "
-                + "the number of channels must be a multiple of the number of groups.")
+            fail(
+                "GroupNorm: \(channels) channels cannot be split into \(groups) groups; "
+                    + "the number of channels must be a multiple of the number of groups.")
         }
         self.groups = groups
         self.eps = eps

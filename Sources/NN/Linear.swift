@@ -13,7 +13,8 @@ public final class Linear: Layer {
         let bound = Float(1 / Double(inFeatures).squareRoot())
         weight = rand(shape: [outFeatures, inFeatures], low: -bound, high: bound, generator: generator)
             .requiringGrad()
-        self.bias = bias
+        self.bias =
+            bias
             ? rand(shape: [outFeatures], low: -bound, high: bound, generator: generator).requiringGrad() : nil
     }
 

@@ -23,15 +23,17 @@ extension Module {
         let missing = own.map(\.name).filter { state[$0] == nil }
         let unexpected = state.keys.filter { !names.contains($0) }.sorted()
         if !missing.isEmpty || !unexpected.isEmpty {
-            throw CheckpointError("loadStateDict: the checkpoint does not match this model: "
-                + (missing.isEmpty ? "" : "missing \(missing.joined(separator: ", "))")
-                + (missing.isEmpty || unexpected.isEmpty ? "" : "; ")
-                + (unexpected.isEmpty ? "" : "unexpected \(unexpected.joined(separator: ", "))")
-                + ". Build the model with the same layers and sizes as the one that was saved.")
+            throw CheckpointError(
+                "loadStateDict: the checkpoint does not match this model: "
+                    + (missing.isEmpty ? "" : "missing \(missing.joined(separator: ", "))")
+                    + (missing.isEmpty || unexpected.isEmpty ? "" : "; ")
+                    + (unexpected.isEmpty ? "" : "unexpected \(unexpected.joined(separator: ", "))")
+                    + ". Build the model with the same layers and sizes as the one that was saved.")
         }
         for (name, tensor) in own where state[name]!.shape != tensor.shape {
-            throw CheckpointError("loadStateDict: \(name) has shape \(state[name]!.shape) in the checkpoint but "
-                + "\(tensor.shape) in this model; build the model with the sizes it was saved with.")
+            throw CheckpointError(
+                "loadStateDict: \(name) has shape \(state[name]!.shape) in the checkpoint but "
+                    + "\(tensor.shape) in this model; build the model with the sizes it was saved with.")
         }
         for (name, tensor) in own {
             tensor.storage.pointer.update(from: state[name]!.storage.pointer, count: tensor.count)

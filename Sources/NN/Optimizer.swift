@@ -42,8 +42,9 @@ func validated(_ parameters: [Tensor], _ name: String) -> [Tensor] {
         fail("\(name): the parameter list is empty; pass model.parameters() of a model with layers.")
     }
     if let index = parameters.firstIndex(where: { !$0.requiresGrad }) {
-        fail("\(name): parameter \(index) (shape \(parameters[index].shape)) does not require a gradient, so it "
-            + "would never be updated; mark it with .requiringGrad() or leave it out.")
+        fail(
+            "\(name): parameter \(index) (shape \(parameters[index].shape)) does not require a gradient, so it "
+                + "would never be updated; mark it with .requiringGrad() or leave it out.")
     }
     return parameters
 }

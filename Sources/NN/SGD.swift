@@ -14,8 +14,9 @@ public final class SGD: Optimizer {
 
     public init(_ parameters: [Tensor], lr: Float, momentum: Float = 0, weightDecay: Float = 0) {
         if !(lr >= 0) || !(momentum >= 0) || !(weightDecay >= 0) {
-            fail("SGD: lr, momentum and weightDecay must be 0 or more, got lr \(lr), momentum \(momentum), "
-                + "weightDecay \(weightDecay).")
+            fail(
+                "SGD: lr, momentum and weightDecay must be 0 or more, got lr \(lr), momentum \(momentum), "
+                    + "weightDecay \(weightDecay).")
         }
         self.parameters = validated(parameters, "SGD")
         self.lr = lr

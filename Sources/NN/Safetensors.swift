@@ -48,13 +48,15 @@ public enum Safetensors {
     /// Decodes the bytes of a file into named tensors and the metadata.
     public static func decode(_ bytes: [UInt8]) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         guard bytes.count >= 8 else {
-            throw SafetensorsError("safetensors: the file has \(bytes.count) bytes, fewer than the 8-byte header length; "
-                + "it is not a safetensors file or it was cut short.")
+            throw SafetensorsError(
+                "safetensors: the file has \(bytes.count) bytes, fewer than the 8-byte header length; "
+                    + "it is not a safetensors file or it was cut short.")
         }
         let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * $1.offset) }
         guard headerLength <= UInt64(bytes.count - 8) else {
-            throw SafetensorsError("safetensors: the header claims \(headerLength) bytes but the file has only "
-                + "\(bytes.count - 8) after the length; the file is truncated or not safetensors.")
+            throw SafetensorsError(
+                "safetensors: the header claims \(headerLength) bytes but the file has only "
+                    + "\(bytes.count - 8) after the length; the file is truncated or not safetensors.")
         }
         let dataStart = 8 + Int(headerLength)
         let object: Any
@@ -75,8 +77,8 @@ public enum Safetensors {
                 continue
             }
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-                  let shape = (entry["shape"] as? [NSNumber])?.map({ $0.intValue }),
-                  let offsets = (entry["data_offsets"] as? [NSNumber])?.map({ $0.intValue }), offsets.count == 2
+                let shape = (entry["shape"] as? [NSNumber])?.map({ $0.intValue }),
+                let offsets = (entry["data_offsets"] as? [NSNumber])?.map({ $0.intValue }), offsets.count == 2
             else {
                 throw SafetensorsError("safetensors: the entry for \"\(name)\" lacks dtype, shape or data_offsets.")
             }
@@ -86,13 +88,15 @@ public enum Safetensors {
             case "F64": width = 8
             case "F16", "BF16": width = 2
             default:
-                throw SafetensorsError("safetensors: tensor \"\(name)\" has dtype \(dtype); only F32, F64, F16 and "
-                    + "BF16 can be loaded as Float tensors.")
+                throw SafetensorsError(
+                    "safetensors: tensor \"\(name)\" has dtype \(dtype); only F32, F64, F16 and "
+                        + "BF16 can be loaded as Float tensors.")
             }
             let count = shape.reduce(1, *)
             guard offsets[0] >= 0, offsets[1] == offsets[0] + count * width, offsets[1] <= dataLength else {
-                throw SafetensorsError("safetensors: tensor \"\(name)\" of shape \(shape) and dtype \(dtype) has data "
-                    + "offsets \(offsets), which do not match its size or lie outside the file.")
+                throw SafetensorsError(
+                    "safetensors: tensor \"\(name)\" of shape \(shape) and dtype \(dtype) has data "
+                        + "offsets \(offsets), which do not match its size or lie outside the file.")
             }
             let base = dataStart + offsets[0]
             let scalars: [Float] = bytes.withUnsafeBytes { raw in

@@ -14,7 +14,9 @@ public struct MimeBundle: Equatable, Sendable {
     public init(data: [String: JSONValue], metadata: [String: JSONValue] = [:]) {
         self.data = data
         self.metadata = metadata
-        if self.data["text/plain"] == nil { self.data["text/plain"] = .string("<\(data.keys.sorted().joined(separator: ", "))>") }
+        if self.data["text/plain"] == nil {
+            self.data["text/plain"] = .string("<\(data.keys.sorted().joined(separator: ", "))>")
+        }
     }
 
     /// The plain-text form, which every bundle has.
@@ -32,7 +34,9 @@ public struct MimeBundle: Equatable, Sendable {
         self.init(data: ["text/html": .string(html), "text/plain": .string(text)])
     }
 
-    public init(markdown: String) { self.init(data: ["text/markdown": .string(markdown), "text/plain": .string(markdown)]) }
+    public init(markdown: String) {
+        self.init(data: ["text/markdown": .string(markdown), "text/plain": .string(markdown)])
+    }
 
     /// An image in an encoded format (`image/png`, `image/gif`).
     public init(image bytes: [UInt8], mimeType: String, width: Int? = nil, height: Int? = nil, text: String? = nil) {
@@ -40,8 +44,10 @@ public struct MimeBundle: Equatable, Sendable {
         if let width { attributes["width"] = .int(width) }
         if let height { attributes["height"] = .int(height) }
         self.init(
-            data: [mimeType: .string(Data(bytes).base64EncodedString()),
-                   "text/plain": .string(text ?? "<\(mimeType), \(bytes.count) bytes>")],
+            data: [
+                mimeType: .string(Data(bytes).base64EncodedString()),
+                "text/plain": .string(text ?? "<\(mimeType), \(bytes.count) bytes>"),
+            ],
             metadata: attributes.isEmpty ? [:] : [mimeType: .object(attributes)])
     }
 

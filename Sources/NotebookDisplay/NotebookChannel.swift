@@ -1,7 +1,7 @@
 import ExecutorWire
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 internal import CNotebookRuntime
 
@@ -21,7 +21,7 @@ public final class NotebookChannel: @unchecked Sendable {
     public nonisolated(unsafe) static var current: NotebookChannel? = {
         let environment = ProcessInfo.processInfo.environment
         guard let display = environment[ExecutorEnvironment.displayFD].flatMap(Int32.init),
-              let input = environment[ExecutorEnvironment.inputFD].flatMap(Int32.init)
+            let input = environment[ExecutorEnvironment.inputFD].flatMap(Int32.init)
         else { return nil }
         return NotebookChannel(displayFD: display, inputFD: input)
     }()

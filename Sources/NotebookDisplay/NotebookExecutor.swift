@@ -1,6 +1,6 @@
 @_spi(ExperimentalCustomExecutors) @_spi(ExperimentalScheduling) import _Concurrency
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 internal import CNotebookRuntime
 

@@ -40,29 +40,42 @@ public final class Axes {
     /// Points of a `[N, 2]` tensor. `size` is the marker's area in points²
     /// (matplotlib's `s`, 20 by default); `edgeColor` draws a ring around
     /// each marker (the seeds' red points with white edges).
-    public func scatter(_ points: Tensor, size: Double = 20, color: Color = .blue, alpha: Double = 1,
-                        edgeColor: Color? = nil) {
+    public func scatter(
+        _ points: Tensor, size: Double = 20, color: Color = .blue, alpha: Double = 1,
+        edgeColor: Color? = nil
+    ) {
         guard points.shape.count == 2, points.shape[1] == 2 else {
-            fail("scatter: points must have shape [N, 2], got \(points.shape); for separate coordinates use scatter(x:y:).")
+            fail(
+                "scatter: points must have shape [N, 2], got \(points.shape); for separate coordinates use scatter(x:y:)."
+            )
         }
         let values = points.scalars
-        scatter(x: stride(from: 0, to: values.count, by: 2).map { values[$0] },
-                y: stride(from: 1, to: values.count, by: 2).map { values[$0] },
-                size: size, color: color, alpha: alpha, edgeColor: edgeColor)
+        scatter(
+            x: stride(from: 0, to: values.count, by: 2).map { values[$0] },
+            y: stride(from: 1, to: values.count, by: 2).map { values[$0] },
+            size: size, color: color, alpha: alpha, edgeColor: edgeColor)
     }
 
-    public func scatter(x: [Float], y: [Float], size: Double = 20, color: Color = .blue, alpha: Double = 1,
-                        edgeColor: Color? = nil) {
-        guard x.count == y.count else { fail("scatter: x has \(x.count) values but y has \(y.count); give one y per x.") }
-        scatters.append(Scatter(x: x, y: y, size: size, color: color.withAlpha(color.alpha * alpha),
-                                edgeColor: edgeColor?.withAlpha((edgeColor?.alpha ?? 1) * alpha)))
+    public func scatter(
+        x: [Float], y: [Float], size: Double = 20, color: Color = .blue, alpha: Double = 1,
+        edgeColor: Color? = nil
+    ) {
+        guard x.count == y.count else {
+            fail("scatter: x has \(x.count) values but y has \(y.count); give one y per x.")
+        }
+        scatters.append(
+            Scatter(
+                x: x, y: y, size: size, color: color.withAlpha(color.alpha * alpha),
+                edgeColor: edgeColor?.withAlpha((edgeColor?.alpha ?? 1) * alpha)))
     }
 
     /// A line through (x[i], y[i]); with `label`, it appears in the legend.
     public func plot(x: [Double], y: [Double], color: Color? = nil, lineWidth: Double = 1.5, label: String? = nil) {
         guard x.count == y.count else { fail("plot: x has \(x.count) values but y has \(y.count); give one y per x.") }
-        lines.append(Line(x: x, y: y, color: color ?? Color.cycle[lines.count % Color.cycle.count], width: lineWidth,
-                          label: label))
+        lines.append(
+            Line(
+                x: x, y: y, color: color ?? Color.cycle[lines.count % Color.cycle.count], width: lineWidth,
+                label: label))
     }
 
     /// A line of `y` against 0, 1, 2, … (a `[N]` tensor, such as a schedule's betas).
@@ -84,8 +97,9 @@ public final class Axes {
         case 2: (channels, height, width) = (1, shape[0], shape[1])
         case 3 where shape[0] == 1 || shape[0] == 3: (channels, height, width) = (shape[0], shape[1], shape[2])
         default:
-            fail("image: expected [H, W] or [C, H, W] with 1 or 3 channels, got \(shape); "
-                + "for a batch [B, C, H, W] use imageGrid(_:columns:).")
+            fail(
+                "image: expected [H, W] or [C, H, W] with 1 or 3 channels, got \(shape); "
+                    + "for a batch [B, C, H, W] use imageGrid(_:columns:).")
         }
         let values = tensor.scalars
         var lo = low ?? Double(values.min() ?? 0), hi = high ?? Double(values.max() ?? 1)
@@ -124,45 +138,66 @@ public final class Axes {
     func draw(on canvas: Canvas, in frame: Rect) {
         let pt = canvas.scale  // pixels per point, for the data's marks
         let tp = canvas.scale * canvas.textScale  // pixels per point, for text and the room it takes
-        let titleLines = title.map { subscripted($0).split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
+        let titleLines =
+            title.map { subscripted($0).split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+            ?? []
         let titleSpace = titleLines.isEmpty ? 4 * pt : Double(4 + 14 * titleLines.count) * tp
-        let plot = showAxes
-            ? frame.inset(left: (ylabel == nil ? 34 : 48) * tp, right: 8 * tp, top: titleSpace,
-                          bottom: (xlabel == nil ? 20 : 34) * tp)
+        let plot =
+            showAxes
+            ? frame.inset(
+                left: (ylabel == nil ? 34 : 48) * tp, right: 8 * tp, top: titleSpace,
+                bottom: (xlabel == nil ? 20 : 34) * tp)
             : frame.inset(left: 4 * pt, right: 4 * pt, top: titleSpace, bottom: 4 * pt)
         let (xr, yr) = limits()
         func px(_ x: Double) -> Double { plot.x + (x - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * plot.width }
-        func py(_ y: Double) -> Double { plot.y + (1 - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound)) * plot.height }
+        func py(_ y: Double) -> Double {
+            plot.y + (1 - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound)) * plot.height
+        }
 
         for (i, line) in titleLines.enumerated() {  // one line per "\n"
-            canvas.text(line, x: frame.x + frame.width / 2, y: frame.y + Double(13 + 14 * i) * tp, size: 12, align: .center)
+            canvas.text(
+                line, x: frame.x + frame.width / 2, y: frame.y + Double(13 + 14 * i) * tp, size: 12, align: .center)
         }
         if showAxes {
             canvas.strokeRect(plot, color: .black, width: 0.8)
             for tick in niceTicks(xr) {
                 let x = px(tick)
-                canvas.line(from: (x, plot.y + plot.height), to: (x, plot.y + plot.height + 3.5 * pt), color: .black, width: 0.8)
-                canvas.text(tickLabel(tick), x: x, y: plot.y + plot.height + 3.5 * pt + 9.5 * tp, size: 9, align: .center)
+                canvas.line(
+                    from: (x, plot.y + plot.height), to: (x, plot.y + plot.height + 3.5 * pt), color: .black, width: 0.8
+                )
+                canvas.text(
+                    tickLabel(tick), x: x, y: plot.y + plot.height + 3.5 * pt + 9.5 * tp, size: 9, align: .center)
             }
             for tick in niceTicks(yr) {
                 let y = py(tick)
                 canvas.line(from: (plot.x - 3.5 * pt, y), to: (plot.x, y), color: .black, width: 0.8)
                 canvas.text(tickLabel(tick), x: plot.x - 3.5 * pt - 1.5 * tp, y: y + 3 * tp, size: 9, align: .right)
             }
-            if let xlabel { canvas.text(subscripted(xlabel), x: plot.x + plot.width / 2, y: plot.y + plot.height + 28 * tp, size: 10, align: .center) }
-            if let ylabel { canvas.text(subscripted(ylabel), x: frame.x + 10 * tp, y: plot.y + plot.height / 2, size: 10, align: .center, vertical: true) }
+            if let xlabel {
+                canvas.text(
+                    subscripted(xlabel), x: plot.x + plot.width / 2, y: plot.y + plot.height + 28 * tp, size: 10,
+                    align: .center)
+            }
+            if let ylabel {
+                canvas.text(
+                    subscripted(ylabel), x: frame.x + 10 * tp, y: plot.y + plot.height / 2, size: 10, align: .center,
+                    vertical: true)
+            }
         }
         if let picture {  // as large as fits, centred, square pixels
             let scale = min(plot.width / Double(picture.width), plot.height / Double(picture.height))
             let w = Double(picture.width) * scale, h = Double(picture.height) * scale
-            canvas.image(picture, in: Rect(x: plot.x + (plot.width - w) / 2, y: plot.y + (plot.height - h) / 2, width: w, height: h))
+            canvas.image(
+                picture,
+                in: Rect(x: plot.x + (plot.width - w) / 2, y: plot.y + (plot.height - h) / 2, width: w, height: h))
         }
         canvas.clip(to: plot) {
             for line in lines {
                 canvas.polyline(zip(line.x, line.y).map { (px($0), py($1)) }, color: line.color, width: line.width)
             }
             for s in scatters {
-                let diameter = s.size.squareRoot() * pt  // matplotlib: s is the area in points², the marker's width √s points
+                // matplotlib: s is the area in points², the marker's width √s points.
+                let diameter = s.size.squareRoot() * pt
                 let sprite = Sprite(diameter: diameter, face: s.color, edge: s.edgeColor, edgeWidth: 0.8 * pt)
                 canvas.stamp(sprite, at: zip(s.x, s.y).map { (px(Double($0)), py(Double($1))) }, clip: plot)
             }
@@ -172,7 +207,8 @@ public final class Axes {
             let labels = labelled.map { subscripted($0.label!) }
             let textWidth = labels.map { canvas.textWidth($0, size: 9) }.max()!
             let size = (width: textWidth + 24 * tp, height: Double(labels.count) * 13 * tp + 4 * tp)
-            let points = lines.flatMap { line in zip(line.x, line.y).map { (px($0), py($1)) } }
+            let points =
+                lines.flatMap { line in zip(line.x, line.y).map { (px($0), py($1)) } }
                 + scatters.flatMap { s in zip(s.x, s.y).map { (px(Double($0)), py(Double($1))) } }
             let box = legendBox(size: size, in: plot, margin: 3 * pt, avoiding: points)
             canvas.fillRect(box, color: Color.white.withAlpha(0.85))
@@ -190,8 +226,10 @@ public final class Axes {
 /// Where a legend of `size` goes in `plot` (matplotlib's `loc="best"` on the
 /// four corners): the corner whose box covers the fewest of `points` (pixel
 /// positions of the data, line vertices and markers), the upper right on a tie.
-func legendBox(size: (width: Double, height: Double), in plot: Rect, margin: Double,
-               avoiding points: [(Double, Double)]) -> Rect {
+func legendBox(
+    size: (width: Double, height: Double), in plot: Rect, margin: Double,
+    avoiding points: [(Double, Double)]
+) -> Rect {
     let left = plot.x + margin, right = plot.x + plot.width - size.width - margin
     let top = plot.y + margin, bottom = plot.y + plot.height - size.height - margin
     let corners = [(right, top), (left, top), (left, bottom), (right, bottom)].map {

@@ -110,8 +110,9 @@ final class Canvas {
                 let centre = pen + advance(run.base) - lastAdvance + base.x_bearing + base.width / 2
                 let gap = 0.08 * size * scale * textScale
                 // The mark's ink bottom just above the base's ink top.
-                cairo_move_to(context, centre - glyph.x_bearing - glyph.width / 2,
-                              base.y_bearing - gap - glyph.y_bearing - glyph.height)
+                cairo_move_to(
+                    context, centre - glyph.x_bearing - glyph.width / 2,
+                    base.y_bearing - gap - glyph.y_bearing - glyph.height)
                 cairo_show_text(context, mark)
             }
             pen += advance(run.base)
@@ -127,8 +128,9 @@ final class Canvas {
         rows.withUnsafeMutableBytes { raw in
             pixels.withUnsafeMutableBytes { source in
                 for y in 0..<picture.height {
-                    (raw.baseAddress! + y * stride).copyMemory(from: source.baseAddress! + y * picture.width * 4,
-                                                               byteCount: picture.width * 4)
+                    (raw.baseAddress! + y * stride).copyMemory(
+                        from: source.baseAddress! + y * picture.width * 4,
+                        byteCount: picture.width * 4)
                 }
             }
             let image = cairo_image_surface_create_for_data(

@@ -11,8 +11,9 @@ public struct Color: Equatable, Sendable {
 
     /// `Color(hex: 0xF05138)`.
     public init(hex: UInt32, alpha: Double = 1) {
-        self.init(red: Double((hex >> 16) & 0xFF) / 255, green: Double((hex >> 8) & 0xFF) / 255,
-                  blue: Double(hex & 0xFF) / 255, alpha: alpha)
+        self.init(
+            red: Double((hex >> 16) & 0xFF) / 255, green: Double((hex >> 8) & 0xFF) / 255,
+            blue: Double(hex & 0xFF) / 255, alpha: alpha)
     }
 
     public func withAlpha(_ alpha: Double) -> Color { Color(red: red, green: green, blue: blue, alpha: alpha) }
@@ -25,6 +26,8 @@ public struct Color: Equatable, Sendable {
     public static let green = Color(hex: 0x2CA02C)
     public static let gray = Color(hex: 0x7F7F7F)
     /// The colour cycle of line plots without a colour (matplotlib's "tab10").
-    public static let cycle: [Color] = [.blue, .orange, .green, Color(hex: 0xD62728), Color(hex: 0x9467BD),
-                                        Color(hex: 0x8C564B), Color(hex: 0xE377C2), .gray]
+    public static let cycle: [Color] = [
+        .blue, .orange, .green, Color(hex: 0xD62728), Color(hex: 0x9467BD),
+        Color(hex: 0x8C564B), Color(hex: 0xE377C2), .gray,
+    ]
 }

@@ -19,10 +19,13 @@ public final class Figure {
     public let axes: [Axes]
 
     public init(rows: Int = 1, columns: Int = 1, width: Double = 6.4, height: Double = 4.8, dpi: Double = 100) {
-        guard rows >= 1, columns >= 1 else { fail("Figure: rows and columns must be at least 1, got \(rows) and \(columns).") }
+        guard rows >= 1, columns >= 1 else {
+            fail("Figure: rows and columns must be at least 1, got \(rows) and \(columns).")
+        }
         guard width > 0, height > 0, dpi > 0, width * dpi <= 20_000, height * dpi <= 20_000 else {
-            fail("Figure: the size \(width)×\(height) inches at \(dpi) dpi is not drawable; "
-                + "use positive sizes up to 20,000 pixels a side.")
+            fail(
+                "Figure: the size \(width)×\(height) inches at \(dpi) dpi is not drawable; "
+                    + "use positive sizes up to 20,000 pixels a side.")
         }
         self.rows = rows
         self.columns = columns
@@ -62,7 +65,8 @@ public final class Figure {
         let cellWidth = Double(pixelWidth) / Double(columns), cellHeight = Double(pixelHeight) / Double(rows)
         for row in 0..<rows {
             for column in 0..<columns {
-                let frame = Rect(x: Double(column) * cellWidth, y: Double(row) * cellHeight, width: cellWidth, height: cellHeight)
+                let frame = Rect(
+                    x: Double(column) * cellWidth, y: Double(row) * cellHeight, width: cellWidth, height: cellHeight)
                 self[row, column].draw(on: canvas, in: frame)
             }
         }
@@ -71,20 +75,25 @@ public final class Figure {
 
     /// The figure as a PNG file's bytes (indexed colour: a figure's few
     /// colours and their blends fit a palette).
-    public func png() -> [UInt8] { PNG.encode(rgba: renderRGBA(), width: pixelWidth, height: pixelHeight, indexed: true) }
+    public func png() -> [UInt8] {
+        PNG.encode(rgba: renderRGBA(), width: pixelWidth, height: pixelHeight, indexed: true)
+    }
 }
 
 /// A grid of images from a batch `[B, C, H, W]` (C of 1 or 3) or a list of
 /// `[C, H, W]` / `[H, W]` tensors, `columns` to a row, each `panelSize`
 /// inches square; `titles` go above the images.
-public func imageGrid(_ images: [Tensor], columns: Int = 8, panelSize: Double = 1.5, titles: [String]? = nil,
-                      low: Double? = nil, high: Double? = nil) -> Figure {
+public func imageGrid(
+    _ images: [Tensor], columns: Int = 8, panelSize: Double = 1.5, titles: [String]? = nil,
+    low: Double? = nil, high: Double? = nil
+) -> Figure {
     guard !images.isEmpty, columns >= 1 else { fail("imageGrid: give at least one image and at least one column.") }
     let perRow = min(columns, images.count)
     let rows = (images.count + perRow - 1) / perRow
     let titled = titles != nil
-    let figure = Figure(rows: rows, columns: perRow, width: panelSize * Double(perRow),
-                        height: (panelSize + (titled ? 0.3 : 0)) * Double(rows), dpi: 100)
+    let figure = Figure(
+        rows: rows, columns: perRow, width: panelSize * Double(perRow),
+        height: (panelSize + (titled ? 0.3 : 0)) * Double(rows), dpi: 100)
     for (i, image) in images.enumerated() {
         let axes = figure[i / perRow, i % perRow]
         axes.image(image, low: low, high: high)
@@ -94,25 +103,31 @@ public func imageGrid(_ images: [Tensor], columns: Int = 8, panelSize: Double = 
     return figure
 }
 
-public func imageGrid(_ batch: Tensor, columns: Int = 8, panelSize: Double = 1.5, titles: [String]? = nil,
-                      low: Double? = nil, high: Double? = nil) -> Figure {
+public func imageGrid(
+    _ batch: Tensor, columns: Int = 8, panelSize: Double = 1.5, titles: [String]? = nil,
+    low: Double? = nil, high: Double? = nil
+) -> Figure {
     guard batch.shape.count == 4 else {
         fail("imageGrid: a batch must be [B, C, H, W], got \(batch.shape); for one image use Figure()[0, 0].image(_:).")
     }
-    return imageGrid((0..<batch.shape[0]).map { batch[$0] }, columns: columns, panelSize: panelSize, titles: titles,
-                     low: low, high: high)
+    return imageGrid(
+        (0..<batch.shape[0]).map { batch[$0] }, columns: columns, panelSize: panelSize, titles: titles,
+        low: low, high: high)
 }
 
 extension Figure: Displayable {
     public var mimeBundle: MimeBundle {
-        MimeBundle(image: png(), mimeType: "image/png", text: "<Figure \(pixelWidth)×\(pixelHeight) with \(axes.count) panels>")
+        MimeBundle(
+            image: png(), mimeType: "image/png", text: "<Figure \(pixelWidth)×\(pixelHeight) with \(axes.count) panels>"
+        )
     }
 }
 
 extension Animation: Displayable {
     public var mimeBundle: MimeBundle {
-        MimeBundle(image: gif(), mimeType: "image/gif",
-                   text: "<Animation of \(frames.count) frames, \(frames[0].pixelWidth)×\(frames[0].pixelHeight)>")
+        MimeBundle(
+            image: gif(), mimeType: "image/gif",
+            text: "<Animation of \(frames.count) frames, \(frames[0].pixelWidth)×\(frames[0].pixelHeight)>")
     }
 }
 

@@ -7,10 +7,13 @@ public enum GIF {
     /// Encodes frames of 8-bit RGBA pixels (opaque, all `width` × `height`).
     /// `delay` is each frame's duration in seconds (GIF counts hundredths);
     /// `loop` repeats the animation forever.
-    public static func encode(frames: [[UInt8]], width: Int, height: Int, delay: Double = 0.1, loop: Bool = true) -> [UInt8] {
+    public static func encode(frames: [[UInt8]], width: Int, height: Int, delay: Double = 0.1, loop: Bool = true)
+        -> [UInt8]
+    {
         guard !frames.isEmpty else { fail("GIF.encode: an animation needs at least one frame.") }
         guard width > 0, height > 0, width <= 65_535, height <= 65_535,
-              frames.allSatisfy({ $0.count == width * height * 4 }) else {
+            frames.allSatisfy({ $0.count == width * height * 4 })
+        else {
             fail("GIF.encode: every frame must hold \(width)×\(height)×4 bytes of RGBA, up to 65,535 pixels a side.")
         }
         var palette = Palette(frames: frames)
@@ -120,7 +123,8 @@ public struct Animation {
 
     /// The GIF file's bytes.
     public func gif() -> [UInt8] {
-        GIF.encode(frames: frames.map { $0.renderRGBA() }, width: frames[0].pixelWidth, height: frames[0].pixelHeight,
-                   delay: delay, loop: loop)
+        GIF.encode(
+            frames: frames.map { $0.renderRGBA() }, width: frames[0].pixelWidth, height: frames[0].pixelHeight,
+            delay: delay, loop: loop)
     }
 }

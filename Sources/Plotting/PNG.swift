@@ -14,7 +14,9 @@ public enum PNG {
     /// it has at most 256 colours (a plot: a few colours and their
     /// antialiased blends), otherwise each rarer colour becomes its nearest
     /// palette colour.
-    public static func encode(rgba: [UInt8], width: Int, height: Int, level: Int32 = 6, indexed: Bool = false) -> [UInt8] {
+    public static func encode(rgba: [UInt8], width: Int, height: Int, level: Int32 = 6, indexed: Bool = false)
+        -> [UInt8]
+    {
         guard width > 0, height > 0, rgba.count == width * height * 4 else {
             fail("PNG.encode: expected \(width)×\(height)×4 = \(width * height * 4) bytes of RGBA, got \(rgba.count).")
         }
@@ -43,15 +45,20 @@ public enum PNG {
         var info = png_create_info_struct(writer)
         defer { png_destroy_write_struct(&writer, &info) }
         let output = OutputBuffer()
-        png_set_write_fn(writer, Unmanaged.passUnretained(output).toOpaque(), { writer, data, length in
-            let output = Unmanaged<OutputBuffer>.fromOpaque(png_get_io_ptr(writer)!).takeUnretainedValue()
-            output.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
-        }, nil)
-        png_set_IHDR(writer, info, UInt32(width), UInt32(height), 8,
-                     palette != nil ? ddpm_png_color_type_palette : opaque ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA,
-                     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT)
+        png_set_write_fn(
+            writer, Unmanaged.passUnretained(output).toOpaque(),
+            { writer, data, length in
+                let output = Unmanaged<OutputBuffer>.fromOpaque(png_get_io_ptr(writer)!).takeUnretainedValue()
+                output.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+            }, nil)
+        png_set_IHDR(
+            writer, info, UInt32(width), UInt32(height), 8,
+            palette != nil ? ddpm_png_color_type_palette : opaque ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA,
+            PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT)
         if let palette {
-            let colors = palette.colors.map { png_color(red: UInt8($0 >> 16 & 0xFF), green: UInt8($0 >> 8 & 0xFF), blue: UInt8($0 & 0xFF)) }
+            let colors = palette.colors.map {
+                png_color(red: UInt8($0 >> 16 & 0xFF), green: UInt8($0 >> 8 & 0xFF), blue: UInt8($0 & 0xFF))
+            }
             png_set_PLTE(writer, info, colors, Int32(colors.count))
         }
         png_set_compression_level(writer, level)
@@ -81,4 +88,3 @@ public enum PNG {
     }
 
 }
-

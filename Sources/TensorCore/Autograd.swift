@@ -83,21 +83,24 @@ extension Tensor {
     /// the vector-Jacobian product (∂L/∂self); for a scalar it defaults to 1.
     public func backward(_ gradient: Tensor? = nil) {
         if !requiresGrad {
-            fail("backward(): this tensor does not require a gradient: nothing it was computed from has "
-                + "requiresGrad set. Mark the parameters with .requiringGrad(), and do not call backward() "
-                + "on a result computed inside withNoGrad.")
+            fail(
+                "backward(): this tensor does not require a gradient: nothing it was computed from has "
+                    + "requiresGrad set. Mark the parameters with .requiringGrad(), and do not call backward() "
+                    + "on a result computed inside withNoGrad.")
         }
         let seed: Tensor
         if let gradient = gradient {
             if gradient.shape != shape {
-                fail("backward(): the gradient has shape \(describe(gradient.shape)) but the tensor has shape "
-                    + "\(describe(shape)); pass a gradient of the tensor's own shape.")
+                fail(
+                    "backward(): the gradient has shape \(describe(gradient.shape)) but the tensor has shape "
+                        + "\(describe(shape)); pass a gradient of the tensor's own shape.")
             }
             seed = gradient
         } else {
             if count != 1 {
-                fail("backward(): the tensor has shape \(describe(shape)); backward() without an argument needs "
-                    + "a single-element tensor such as a loss. Reduce it with .mean() or .sum() first.")
+                fail(
+                    "backward(): the tensor has shape \(describe(shape)); backward() without an argument needs "
+                        + "a single-element tensor such as a loss. Reduce it with .mean() or .sum() first.")
             }
             seed = Tensor(repeating: 1, shape: shape)
         }

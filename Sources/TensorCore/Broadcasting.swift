@@ -119,8 +119,9 @@ extension Tensor {
         if target == shape { return self }
         let resolved = checked { try Shapes.broadcast(shape, target, op: "broadcast(to:)") }
         if resolved != target {
-            fail("broadcast(to:): a tensor of shape \(describe(shape)) cannot be expanded to \(describe(target)); "
-                + "only dimensions of size 1 (or missing leading ones) can be expanded.")
+            fail(
+                "broadcast(to:): a tensor of shape \(describe(shape)) cannot be expanded to \(describe(target)); "
+                    + "only dimensions of size 1 (or missing leading ones) can be expanded.")
         }
         let source = storage.pointer
         let strides = broadcastStrides(shape, to: target)

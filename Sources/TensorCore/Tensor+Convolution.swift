@@ -52,8 +52,9 @@ struct ConvGeometry {
 /// is `[N, O, (H + 2p − KH)/s + 1, (W + 2p − KW)/s + 1]`.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
     if input.rank != 4 || weight.rank != 4 || input.shape[1] != weight.shape[1] {
-        fail("conv2d: input of shape \(describe(input.shape)) does not fit a weight of shape \(describe(weight.shape)); "
-            + "the input must be [N, C, H, W] and the weight [outChannels, C, KH, KW] with the same C.")
+        fail(
+            "conv2d: input of shape \(describe(input.shape)) does not fit a weight of shape \(describe(weight.shape)); "
+                + "the input must be [N, C, H, W] and the weight [outChannels, C, KH, KW] with the same C.")
     }
     if stride < 1 || padding < 0 {
         fail("conv2d: stride must be at least 1 and padding at least 0, got stride \(stride), padding \(padding).")
@@ -63,8 +64,9 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int =
         channels: input.shape[1], height: input.shape[2], width: input.shape[3],
         kernelHeight: weight.shape[2], kernelWidth: weight.shape[3], stride: stride, padding: padding)
     if geometry.outHeight < 1 || geometry.outWidth < 1 {
-        fail("conv2d: a \(weight.shape[2])×\(weight.shape[3]) kernel does not fit an input of "
-            + "\(input.shape[2])×\(input.shape[3]) with padding \(padding); pad more or use a smaller kernel.")
+        fail(
+            "conv2d: a \(weight.shape[2])×\(weight.shape[3]) kernel does not fit an input of "
+                + "\(input.shape[2])×\(input.shape[3]) with padding \(padding); pad more or use a smaller kernel.")
     }
     if let bias = bias, bias.shape != [outChannels] {
         fail("conv2d: the bias has shape \(describe(bias.shape)); it must be [\(outChannels)], one per output channel.")
@@ -85,8 +87,9 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int =
                 }
             }
             geometry.im2col(xp + b * imageSize, into: columns)
-            gemm(wp, transposeA: false, columns, transposeB: false, into: y,
-                 m: outChannels, n: positions, k: patch, beta: bias == nil ? 0 : 1)
+            gemm(
+                wp, transposeA: false, columns, transposeB: false, into: y,
+                m: outChannels, n: positions, k: patch, beta: bias == nil ? 0 : 1)
         }
     }
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
@@ -101,13 +104,15 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int =
             if let dw = dw {
                 // ∂L/∂W += g_b · colsᵀ
                 geometry.im2col(xp + b * imageSize, into: columns)
-                gemm(gy, transposeA: false, columns, transposeB: true, into: dw.storage.pointer,
-                     m: outChannels, n: patch, k: positions, beta: 1)
+                gemm(
+                    gy, transposeA: false, columns, transposeB: true, into: dw.storage.pointer,
+                    m: outChannels, n: patch, k: positions, beta: 1)
             }
             if let dx = dx {
                 // ∂L/∂cols = Wᵀ · g_b, folded back onto the image.
-                gemm(wp, transposeA: true, gy, transposeB: false, into: columns,
-                     m: patch, n: positions, k: outChannels)
+                gemm(
+                    wp, transposeA: true, gy, transposeB: false, into: columns,
+                    m: patch, n: positions, k: outChannels)
                 geometry.col2im(columns, into: dx.storage.pointer + b * imageSize)
             }
         }
@@ -124,8 +129,9 @@ extension Tensor {
     /// (`nn.Upsample(scale_factor:, mode: "nearest")`).
     public func upsampleNearest(scale: Int) -> Tensor {
         if rank != 4 || scale < 1 {
-            fail("upsampleNearest: needs an [N, C, H, W] tensor and a scale of at least 1; "
-                + "got shape \(describe(shape)) and scale \(scale).")
+            fail(
+                "upsampleNearest: needs an [N, C, H, W] tensor and a scale of at least 1; "
+                    + "got shape \(describe(shape)) and scale \(scale).")
         }
         let planes = shape[0] * shape[1]
         let (h, w) = (shape[2], shape[3])
@@ -143,16 +149,18 @@ extension Tensor {
         let inputShape = shape
         return result.recorded("UpsampleNearest", [self]) { g, _ in
             let gp = g.storage.pointer
-            return [Tensor.make(inputShape) { out in
-                out.update(repeating: 0, count: planes * h * w)
-                for p in 0..<planes {
-                    for y in 0..<oh {
-                        let row = out + (p * h + y / scale) * w
-                        let source = gp + (p * oh + y) * ow
-                        for x in 0..<ow { row[x / scale] += source[x] }
+            return [
+                Tensor.make(inputShape) { out in
+                    out.update(repeating: 0, count: planes * h * w)
+                    for p in 0..<planes {
+                        for y in 0..<oh {
+                            let row = out + (p * h + y / scale) * w
+                            let source = gp + (p * oh + y) * ow
+                            for x in 0..<ow { row[x / scale] += source[x] }
+                        }
                     }
                 }
-            }]
+            ]
         }
     }
 }

@@ -32,31 +32,39 @@ extension Tensor {
 
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         broadcastMap(a, b, op: "+", +).recorded("Add", [a, b]) { g, _ in
-            [a.requiresGrad ? g.sum(toShape: a.shape) : nil,
-             b.requiresGrad ? g.sum(toShape: b.shape) : nil]
+            [
+                a.requiresGrad ? g.sum(toShape: a.shape) : nil,
+                b.requiresGrad ? g.sum(toShape: b.shape) : nil,
+            ]
         }
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         broadcastMap(a, b, op: "-", -).recorded("Sub", [a, b]) { g, _ in
-            [a.requiresGrad ? g.sum(toShape: a.shape) : nil,
-             b.requiresGrad ? g.map { -$0 }.sum(toShape: b.shape) : nil]
+            [
+                a.requiresGrad ? g.sum(toShape: a.shape) : nil,
+                b.requiresGrad ? g.map { -$0 }.sum(toShape: b.shape) : nil,
+            ]
         }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         broadcastMap(a, b, op: "*", *).recorded("Mul", [a, b]) { g, _ in
-            [a.requiresGrad ? broadcastMap(g, b, op: "*", *).sum(toShape: a.shape) : nil,
-             b.requiresGrad ? broadcastMap(g, a, op: "*", *).sum(toShape: b.shape) : nil]
+            [
+                a.requiresGrad ? broadcastMap(g, b, op: "*", *).sum(toShape: a.shape) : nil,
+                b.requiresGrad ? broadcastMap(g, a, op: "*", *).sum(toShape: b.shape) : nil,
+            ]
         }
     }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         broadcastMap(a, b, op: "/", /).recorded("Div", [a, b]) { g, y in
             // ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b² = −y/b
-            [a.requiresGrad ? broadcastMap(g, b, op: "/", /).sum(toShape: a.shape) : nil,
-             b.requiresGrad
-                ? broadcastMap(g.zipMap(y) { -$0 * $1 }, b, op: "/", /).sum(toShape: b.shape) : nil]
+            [
+                a.requiresGrad ? broadcastMap(g, b, op: "/", /).sum(toShape: a.shape) : nil,
+                b.requiresGrad
+                    ? broadcastMap(g.zipMap(y) { -$0 * $1 }, b, op: "/", /).sum(toShape: b.shape) : nil,
+            ]
         }
     }
 
@@ -181,10 +189,12 @@ extension Tensor {
     /// d/dx = σ(x)·(1 + x·(1 − σ(x))).
     public func silu() -> Tensor {
         map { $0 / (1 + expf(-$0)) }.recorded("SiLU", [self]) { g, _ in
-            [g.zipMap(self) { g, x in
-                let s = 1 / (1 + expf(-x))
-                return g * s * (1 + x * (1 - s))
-            }]
+            [
+                g.zipMap(self) { g, x in
+                    let s = 1 / (1 + expf(-x))
+                    return g * s * (1 + x * (1 - s))
+                }
+            ]
         }
     }
 

@@ -34,8 +34,9 @@ extension Tensor {
     public func squeeze(axis: Int) -> Tensor {
         let a = checked { try Shapes.axis(axis, rank: rank, op: "squeeze") }
         if shape[a] != 1 {
-            fail("squeeze: axis \(axis) of shape \(describe(shape)) has size \(shape[a]), not 1; only a dimension "
-                + "of size 1 can be removed.")
+            fail(
+                "squeeze: axis \(axis) of shape \(describe(shape)) has size \(shape[a]), not 1; only a dimension "
+                    + "of size 1 can be removed.")
         }
         var newShape = shape
         newShape.remove(at: a)
@@ -80,8 +81,9 @@ extension Tensor {
     public func narrow(axis: Int, start: Int, length: Int) -> Tensor {
         let a = checked { try Shapes.axis(axis, rank: rank, op: "narrow") }
         if start < 0 || length < 0 || start + length > shape[a] {
-            fail("slice: \(start)..<\(start + length) is out of range for axis \(axis) of size \(shape[a]) "
-                + "in a tensor of shape \(describe(shape)); use a range within 0..<\(shape[a]).")
+            fail(
+                "slice: \(start)..<\(start + length) is out of range for axis \(axis) of size \(shape[a]) "
+                    + "in a tensor of shape \(describe(shape)); use a range within 0..<\(shape[a]).")
         }
         if start == 0 && length == shape[a] { return self }
         let outer = shape[..<a].reduce(1, *)
@@ -114,8 +116,9 @@ extension Tensor {
         let a = checked { try Shapes.axis(axis, rank: rank, op: "select") }
         let resolved = index < 0 ? index + shape[a] : index
         if resolved < 0 || resolved >= shape[a] {
-            fail("index \(index) is out of range for axis \(axis) of size \(shape[a]) in a tensor of shape "
-                + "\(describe(shape)).")
+            fail(
+                "index \(index) is out of range for axis \(axis) of size \(shape[a]) in a tensor of shape "
+                    + "\(describe(shape)).")
         }
         return narrow(axis: a, start: resolved, length: 1).squeeze(axis: a)
     }
@@ -143,8 +146,9 @@ extension Tensor {
         let rows = shape[0]
         let width = count / Swift.max(rows, 1)
         if let bad = indices.first(where: { $0 < 0 || $0 >= rows }) {
-            fail("index \(bad) is out of range for the first axis of size \(rows) in a tensor of shape "
-                + "\(describe(shape)); indices must lie in 0..<\(rows).")
+            fail(
+                "index \(bad) is out of range for the first axis of size \(rows) in a tensor of shape "
+                    + "\(describe(shape)); indices must lie in 0..<\(rows).")
         }
         var newShape = shape
         newShape[0] = indices.count

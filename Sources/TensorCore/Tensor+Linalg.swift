@@ -91,24 +91,31 @@ extension Tensor {
         let batch = shape.dropLast(2).reduce(1, *)
         let result = Tensor.make(shape) { out in
             for i in 0..<batch {
-                gemm(a + i * m * k, transposeA: false, b + i * k * n, transposeB: false,
-                     into: out + i * m * n, m: m, n: n, k: k)
+                gemm(
+                    a + i * m * k, transposeA: false, b + i * k * n, transposeB: false,
+                    into: out + i * m * n, m: m, n: n, k: k)
             }
         }
         return result.recorded("BatchMatMul", [self, other]) { g, _ in
             let gp = g.storage.pointer
-            let da: Tensor? = self.requiresGrad ? Tensor.make(self.shape) { out in
-                for i in 0..<batch {
-                    gemm(gp + i * m * n, transposeA: false, b + i * k * n, transposeB: true,
-                         into: out + i * m * k, m: m, n: k, k: n)
-                }
-            } : nil
-            let db: Tensor? = other.requiresGrad ? Tensor.make(other.shape) { out in
-                for i in 0..<batch {
-                    gemm(a + i * m * k, transposeA: true, gp + i * m * n, transposeB: false,
-                         into: out + i * k * n, m: k, n: n, k: m)
-                }
-            } : nil
+            let da: Tensor? =
+                self.requiresGrad
+                ? Tensor.make(self.shape) { out in
+                    for i in 0..<batch {
+                        gemm(
+                            gp + i * m * n, transposeA: false, b + i * k * n, transposeB: true,
+                            into: out + i * m * k, m: m, n: k, k: n)
+                    }
+                } : nil
+            let db: Tensor? =
+                other.requiresGrad
+                ? Tensor.make(other.shape) { out in
+                    for i in 0..<batch {
+                        gemm(
+                            a + i * m * k, transposeA: true, gp + i * m * n, transposeB: false,
+                            into: out + i * k * n, m: k, n: n, k: m)
+                    }
+                } : nil
             return [da, db]
         }
     }
@@ -120,14 +127,16 @@ extension Tensor {
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape.count == 2 ? weight.shape[1] : -1
     if weight.rank != 2 || x.rank == 0 || x.shape[x.rank - 1] != inFeatures {
-        fail("linear: input of shape \(describe(x.shape)) does not fit a weight of shape \(describe(weight.shape)); "
-            + "the input's last dimension must equal the layer's in-features (\(weight.shape.last ?? 0)). "
-            + "Check the layer sizes, or reshape the input.")
+        fail(
+            "linear: input of shape \(describe(x.shape)) does not fit a weight of shape \(describe(weight.shape)); "
+                + "the input's last dimension must equal the layer's in-features (\(weight.shape.last ?? 0)). "
+                + "Check the layer sizes, or reshape the input.")
     }
     let outFeatures = weight.shape[0]
     if let bias = bias, bias.shape != [outFeatures] {
-        fail("linear: the bias has shape \(describe(bias.shape)) but the weight has \(outFeatures) outputs; "
-            + "the bias must have shape [\(outFeatures)].")
+        fail(
+            "linear: the bias has shape \(describe(bias.shape)) but the weight has \(outFeatures) outputs; "
+                + "the bias must have shape [\(outFeatures)].")
     }
     let rows = x.count / Swift.max(inFeatures, 1)
     var shape = x.shape
@@ -139,8 +148,9 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
             let bp = bias.storage.pointer
             for r in 0..<rows { (out + r * outFeatures).update(from: bp, count: outFeatures) }
         }
-        gemm(xp, transposeA: false, wp, transposeB: true, into: out,
-             m: rows, n: outFeatures, k: inFeatures, beta: bias == nil ? 0 : 1)
+        gemm(
+            xp, transposeA: false, wp, transposeB: true, into: out,
+            m: rows, n: outFeatures, k: inFeatures, beta: bias == nil ? 0 : 1)
     }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     return result.recorded("Linear", inputs) { g, _ in
@@ -148,20 +158,24 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g
         var grads: [Tensor?] = [
             x.requiresGrad
-                ? Tensor.product(x.shape, gp, transposeA: false, wp, transposeB: false,
-                                 m: rows, n: inFeatures, k: outFeatures) : nil,
+                ? Tensor.product(
+                    x.shape, gp, transposeA: false, wp, transposeB: false,
+                    m: rows, n: inFeatures, k: outFeatures) : nil,
             weight.requiresGrad
-                ? Tensor.product(weight.shape, gp, transposeA: true, xp, transposeB: false,
-                                 m: outFeatures, n: inFeatures, k: rows) : nil,
+                ? Tensor.product(
+                    weight.shape, gp, transposeA: true, xp, transposeB: false,
+                    m: outFeatures, n: inFeatures, k: rows) : nil,
         ]
         if let bias = bias {
-            grads.append(bias.requiresGrad ? Tensor.make(bias.shape) { out in
-                out.update(repeating: 0, count: outFeatures)
-                for r in 0..<rows {
-                    let row = gp + r * outFeatures
-                    for j in 0..<outFeatures { out[j] += row[j] }
-                }
-            } : nil)
+            grads.append(
+                bias.requiresGrad
+                    ? Tensor.make(bias.shape) { out in
+                        out.update(repeating: 0, count: outFeatures)
+                        for r in 0..<rows {
+                            let row = gp + r * outFeatures
+                            for j in 0..<outFeatures { out[j] += row[j] }
+                        }
+                    } : nil)
         }
         return grads
     }

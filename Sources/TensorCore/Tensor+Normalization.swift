@@ -13,8 +13,9 @@
 /// with the biased variance σ², then scaled and shifted per channel.
 public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
     if x.rank < 2 || groups < 1 || x.shape[1] % groups != 0 {
-        fail("groupNorm: cannot split the \(x.rank >= 2 ? x.shape[1] : 0) channels of shape \(describe(x.shape)) "
-            + "into \(groups) groups; the input must be [N, C, ...] with C divisible by the number of groups.")
+        fail(
+            "groupNorm: cannot split the \(x.rank >= 2 ? x.shape[1] : 0) channels of shape \(describe(x.shape)) "
+                + "into \(groups) groups; the input must be [N, C, ...] with C divisible by the number of groups.")
     }
     let (n, channels) = (x.shape[0], x.shape[1])
     for (name, p) in [("weight", weight), ("bias", bias)] {
@@ -68,42 +69,48 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, 
         let xhat = normalized.storage.pointer
         // With ĝ = g·γ over a group of m elements:
         // ∂L/∂x = rstd/m · (m·ĝ − Σĝ − x̂·Σ(ĝ·x̂)).
-        let dx: Tensor? = x.requiresGrad ? Tensor.make(x.shape) { out in
-            for s in 0..<(n * groups) {
-                let base = s * m
-                let firstChannel = (s % groups) * perGroup
-                var sumG: Float = 0
-                var sumGX: Float = 0
-                for i in 0..<m {
-                    let gamma = wp?[firstChannel + i / spatial] ?? 1
-                    let gh = gp[base + i] * gamma
-                    sumG += gh
-                    sumGX += gh * xhat[base + i]
+        let dx: Tensor? =
+            x.requiresGrad
+            ? Tensor.make(x.shape) { out in
+                for s in 0..<(n * groups) {
+                    let base = s * m
+                    let firstChannel = (s % groups) * perGroup
+                    var sumG: Float = 0
+                    var sumGX: Float = 0
+                    for i in 0..<m {
+                        let gamma = wp?[firstChannel + i / spatial] ?? 1
+                        let gh = gp[base + i] * gamma
+                        sumG += gh
+                        sumGX += gh * xhat[base + i]
+                    }
+                    let scale = rstds[s] / Float(m)
+                    for i in 0..<m {
+                        let gamma = wp?[firstChannel + i / spatial] ?? 1
+                        let gh = gp[base + i] * gamma
+                        out[base + i] = scale * (Float(m) * gh - sumG - xhat[base + i] * sumGX)
+                    }
                 }
-                let scale = rstds[s] / Float(m)
-                for i in 0..<m {
-                    let gamma = wp?[firstChannel + i / spatial] ?? 1
-                    let gh = gp[base + i] * gamma
-                    out[base + i] = scale * (Float(m) * gh - sumG - xhat[base + i] * sumGX)
-                }
-            }
-        } : nil
+            } : nil
         var grads = [dx]
         if let weight = weight {
-            grads.append(weight.requiresGrad ? Tensor.make([channels]) { out in
-                for c in 0..<channels {
-                    var total: Float = 0
-                    for b in 0..<n {
-                        let base = (b * channels + c) * spatial
-                        for i in 0..<spatial { total += gp[base + i] * xhat[base + i] }
-                    }
-                    out[c] = total
-                }
-            } : nil)
+            grads.append(
+                weight.requiresGrad
+                    ? Tensor.make([channels]) { out in
+                        for c in 0..<channels {
+                            var total: Float = 0
+                            for b in 0..<n {
+                                let base = (b * channels + c) * spatial
+                                for i in 0..<spatial { total += gp[base + i] * xhat[base + i] }
+                            }
+                            out[c] = total
+                        }
+                    } : nil)
         }
         if let bias = bias {
-            grads.append(bias.requiresGrad ? g.sum(toShape: [1, channels] + [Int](repeating: 1, count: x.rank - 2))
-                .reshape([channels]) : nil)
+            grads.append(
+                bias.requiresGrad
+                    ? g.sum(toShape: [1, channels] + [Int](repeating: 1, count: x.rank - 2))
+                        .reshape([channels]) : nil)
         }
         return grads
     }
@@ -137,18 +144,20 @@ extension Tensor {
             // ∂L/∂x = y ⊙ (g − Σ_j g_j y_j)
             let gp = g.storage.pointer
             let yp = y.storage.pointer
-            return [Tensor.make(self.shape) { out in
-                for o in 0..<outer {
-                    for i in 0..<inner {
-                        let base = o * n * inner + i
-                        var dot: Float = 0
-                        for j in 0..<n { dot += gp[base + j * inner] * yp[base + j * inner] }
-                        for j in 0..<n {
-                            out[base + j * inner] = yp[base + j * inner] * (gp[base + j * inner] - dot)
+            return [
+                Tensor.make(self.shape) { out in
+                    for o in 0..<outer {
+                        for i in 0..<inner {
+                            let base = o * n * inner + i
+                            var dot: Float = 0
+                            for j in 0..<n { dot += gp[base + j * inner] * yp[base + j * inner] }
+                            for j in 0..<n {
+                                out[base + j * inner] = yp[base + j * inner] * (gp[base + j * inner] - dot)
+                            }
                         }
                     }
                 }
-            }]
+            ]
         }
     }
 }

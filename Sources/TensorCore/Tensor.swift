@@ -39,8 +39,9 @@ public final class Tensor {
     public convenience init(_ scalars: [Float], shape: [Int]) {
         let count = shape.reduce(1, *)
         if scalars.count != count {
-            fail("Tensor: \(scalars.count) scalars cannot fill shape \(describe(shape)), which holds \(count); "
-                + "pass exactly \(count) values or change the shape.")
+            fail(
+                "Tensor: \(scalars.count) scalars cannot fill shape \(describe(shape)), which holds \(count); "
+                    + "pass exactly \(count) values or change the shape.")
         }
         if let bad = shape.first(where: { $0 < 0 }) {
             fail("Tensor: shape \(describe(shape)) has the negative size \(bad); sizes must be 0 or more.")
@@ -63,8 +64,9 @@ public final class Tensor {
     public convenience init(_ rows: [[Float]]) {
         let columns = rows.first?.count ?? 0
         if let bad = rows.firstIndex(where: { $0.count != columns }) {
-            fail("Tensor: row \(bad) has \(rows[bad].count) values but row 0 has \(columns); "
-                + "all rows of a matrix must have the same length.")
+            fail(
+                "Tensor: row \(bad) has \(rows[bad].count) values but row 0 has \(columns); "
+                    + "all rows of a matrix must have the same length.")
         }
         self.init(rows.flatMap { $0 }, shape: [rows.count, columns])
     }
@@ -101,8 +103,9 @@ public final class Tensor {
     /// The value of a tensor with exactly one element.
     public func item() -> Float {
         if count != 1 {
-            fail("item(): the tensor has shape \(describe(shape)) and \(count) elements; item() needs exactly one. "
-                + "Reduce it first, for example with .mean() or .sum().")
+            fail(
+                "item(): the tensor has shape \(describe(shape)) and \(count) elements; item() needs exactly one. "
+                    + "Reduce it first, for example with .mean() or .sum().")
         }
         return storage.pointer[0]
     }
@@ -114,14 +117,16 @@ public final class Tensor {
 
     func flatIndex(_ index: [Int]) -> Int {
         if index.count != rank {
-            fail("scalar(at:): \(index.count) indices given for a tensor of rank \(rank) and shape \(describe(shape)); "
-                + "give one index per dimension.")
+            fail(
+                "scalar(at:): \(index.count) indices given for a tensor of rank \(rank) and shape \(describe(shape)); "
+                    + "give one index per dimension.")
         }
         var flat = 0
         for (i, (position, size)) in zip(index, shape).enumerated() {
             if position < 0 || position >= size {
-                fail("scalar(at:): index \(position) is out of range for dimension \(i) of size \(size) "
-                    + "in a tensor of shape \(describe(shape)).")
+                fail(
+                    "scalar(at:): index \(position) is out of range for dimension \(i) of size \(size) "
+                        + "in a tensor of shape \(describe(shape)).")
             }
             flat = flat * size + position
         }

@@ -36,12 +36,15 @@ let flops = 2.0 * Double(n * n * n)
 _ = a.matmul(b)
 let rawOut = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
 let raw = best(of: 20) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
-                a.storage.pointer, Int32(n), b.storage.pointer, Int32(n), 0, rawOut, Int32(n))
+    cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
+        a.storage.pointer, Int32(n), b.storage.pointer, Int32(n), 0, rawOut, Int32(n))
 }
 let api = best(of: 20) { _ = a.matmul(b) }
-print(String(format: "matmul 512x512x512: tensor API %.1f GFLOP/s, raw cblas_sgemm %.1f GFLOP/s (%.0f%% of raw)",
-             flops / api / 1e9, flops / raw / 1e9, 100 * raw / api))
+print(
+    String(
+        format: "matmul 512x512x512: tensor API %.1f GFLOP/s, raw cblas_sgemm %.1f GFLOP/s (%.0f%% of raw)",
+        flops / api / 1e9, flops / raw / 1e9, 100 * raw / api))
 
 // MARK: the seeds' MLP training step
 
@@ -77,17 +80,21 @@ let elapsed = seconds {
     for i in 0..<trainSteps { losses[i] = trainStep() }
 }
 func meanLoss(_ part: ArraySlice<Float>) -> Float { part.reduce(0, +) / Float(max(part.count, 1)) }
-print(String(format: "MLP training step (width 128, batch 128): %.1f µs/step, %.0f steps/s over %d steps "
-             + "(mean loss of the first and last 100 steps %.3f → %.3f)", elapsed / Double(trainSteps) * 1e6,
-             Double(trainSteps) / elapsed, trainSteps, meanLoss(losses.prefix(100)), meanLoss(losses.suffix(100))))
+print(
+    String(
+        format: "MLP training step (width 128, batch 128): %.1f µs/step, %.0f steps/s over %d steps "
+            + "(mean loss of the first and last 100 steps %.3f → %.3f)", elapsed / Double(trainSteps) * 1e6,
+        Double(trainSteps) / elapsed, trainSteps, meanLoss(losses.prefix(100)), meanLoss(losses.suffix(100))))
 
 // Sampling: seed 000's p_sample_loop, 10,000 points through the 100 steps.
 let sampler = DDPMSampler(schedule: schedule)
 _ = sampler.sample(model, count: 1000)  // warm up
 var trajectory: Trajectory?
 let sampling = best(of: 3) { trajectory = sampler.sample(model, count: 10_000) }
-print(String(format: "sampling 10,000 points through %d steps: %.3f s (sliced Wasserstein-1 to fresh data %.3f)",
-             steps, sampling, slicedWasserstein(trajectory!.samples, swissRoll(count: 10_000))))
+print(
+    String(
+        format: "sampling 10,000 points through %d steps: %.3f s (sliced Wasserstein-1 to fresh data %.3f)",
+        steps, sampling, slicedWasserstein(trajectory!.samples, swissRoll(count: 10_000))))
 
 // Seed 000's figure: a 2×10 grid of scatter plots of 10,000 points each, 28×3 inches at 100 dpi.
 let rolls = (0..<20).map { i in schedule.qSample(data, t: i * steps / 20).xt }
@@ -104,8 +111,10 @@ func seed000Figure() -> [UInt8] {
 var figureBytes: [UInt8] = []
 let figureSeconds = best(of: 5) { figureBytes = seed000Figure() }
 try! Data(figureBytes).write(to: URL(fileURLWithPath: "out/bench-seed000-grid.png"))
-print(String(format: "seed 000 figure (2x10 scatter grid, 10,000 points each, 2800x300 px) to PNG: %.3f s, %d KB",
-             figureSeconds, figureBytes.count / 1024))
+print(
+    String(
+        format: "seed 000 figure (2x10 scatter grid, 10,000 points each, 2800x300 px) to PNG: %.3f s, %d KB",
+        figureSeconds, figureBytes.count / 1024))
 
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)

@@ -34,7 +34,8 @@ func callVoidFunction(_ name: String) {
 
 /// Whether the user interrupted the cell (the runtime's SIGINT flag).
 func interruptRequested() -> Bool {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), ExecutorContract.EntryPoint.interruptRequested) else { return false }
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), ExecutorContract.EntryPoint.interruptRequested)
+    else { return false }
     return unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)() != 0
 }
 
@@ -56,7 +57,7 @@ func run(cell: Int, entryPoint: String, library: String) {
         report(.started(cell: cell, pid: getpid()))
         callVoidFunction(ExecutorContract.EntryPoint.cellBegin)
         guard let handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL),
-              let entry = dlsym(handle, entryPoint)
+            let entry = dlsym(handle, entryPoint)
         else {
             writeAll(privatePipe[1], "L" + String(cString: dlerror()))
             _exit(1)
@@ -76,8 +77,10 @@ func run(cell: Int, entryPoint: String, library: String) {
     close(privatePipe[1])
     defer { close(privatePipe[0]) }
     // Wait for the child's word, and give up (killing it) if the kernel goes away.
-    var fds = [pollfd(fd: privatePipe[0], events: Int16(POLLIN), revents: 0),
-               pollfd(fd: commandFD, events: 0, revents: 0)]
+    var fds = [
+        pollfd(fd: privatePipe[0], events: Int16(POLLIN), revents: 0),
+        pollfd(fd: commandFD, events: 0, revents: 0),
+    ]
     while true {
         let ready = poll(&fds, 2, -1)
         if ready < 0 && errno == EINTR { continue }

@@ -21,7 +21,8 @@ struct BuildLayout: ParsableArguments {
     var swiftc: String?
 
     var resolvedLibraryDir: String {
-        libraryDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        libraryDir
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().path
     }
 
@@ -72,19 +73,23 @@ struct Install: ParsableCommand {
             dataDirectory = prefix + "/share/jupyter"
         } else if sysPrefix {
             guard let venv = environment["VIRTUAL_ENV"] else {
-                throw ValidationError("--sys-prefix needs an active virtual environment (VIRTUAL_ENV is not set); "
-                    + "activate one, or use --prefix <venv folder>.")
+                throw ValidationError(
+                    "--sys-prefix needs an active virtual environment (VIRTUAL_ENV is not set); "
+                        + "activate one, or use --prefix <venv folder>.")
             }
             dataDirectory = venv + "/share/jupyter"
         } else {
-            dataDirectory = environment["JUPYTER_DATA_DIR"]
+            dataDirectory =
+                environment["JUPYTER_DATA_DIR"]
                 ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share/jupyter"
         }
         let target = URL(fileURLWithPath: dataDirectory).appendingPathComponent("kernels/\(name)")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
 
         let program = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-        var argv = [program, "run", "--connection-file", "{connection_file}", "--library-dir", layout.resolvedLibraryDir]
+        var argv = [
+            program, "run", "--connection-file", "{connection_file}", "--library-dir", layout.resolvedLibraryDir,
+        ]
         for include in layout.resolvedIncludes { argv += ["--include", include] }
         if let swiftc = layout.swiftc { argv += ["--swiftc", swiftc] }
         let spec: JSONValue = [
@@ -110,7 +115,8 @@ struct Install: ParsableCommand {
 }
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the kernel (Jupyter starts it with a connection file).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the kernel (Jupyter starts it with a connection file).")
 
     @Option(name: [.short, .customLong("connection-file")], help: "The connection file Jupyter wrote.")
     var connectionFile: String
@@ -120,14 +126,17 @@ struct Run: ParsableCommand {
     func run() throws {
         let connection = try ConnectionInfo.load(from: connectionFile)
         let libraryDir = layout.resolvedLibraryDir
-        let toolchain = try Toolchain.locate(swiftc: layout.swiftc, libraryDirectory: libraryDir,
-                                             includePaths: layout.resolvedIncludes)
+        let toolchain = try Toolchain.locate(
+            swiftc: layout.swiftc, libraryDirectory: libraryDir,
+            includePaths: layout.resolvedIncludes)
         let environment = ProcessInfo.processInfo.environment
         let cache = environment["XDG_CACHE_HOME"] ?? (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache"
         let session = NotebookSession.Configuration(
             executor: libraryDir + "/ddpm-executor",
-            preloadLibraries: [toolchain.runtimeDirectory + "/libswiftSwiftOnoneSupport.so",
-                               libraryDir + "/" + ExecutorContract.dslLibrary],
+            preloadLibraries: [
+                toolchain.runtimeDirectory + "/libswiftSwiftOnoneSupport.so",
+                libraryDir + "/" + ExecutorContract.dslLibrary,
+            ],
             toolchain: toolchain,
             moduleCache: cache + "/ddpm-kernel/module-cache")
         try Kernel(configuration: KernelConfiguration(connection: connection, session: session)).run()

@@ -33,7 +33,9 @@ final class CellRewriterTests: XCTestCase {
             private let hidden = 1
             typealias Steps = [Int]
             """
-        XCTAssertEqual(body(source), """
+        XCTAssertEqual(
+            body(source),
+            """
             public let betas = linspace(0.0001, 0.02, count: 100)
             public var steps = 100
             public func q(_ t: Int) -> Float { 1 }
@@ -55,28 +57,36 @@ final class CellRewriterTests: XCTestCase {
 
     func testStructsKeepSwiftsOwnInitialisers() {
         // Later cells reach the implicit (internal) initialisers by @testable imports (CellIndex).
-        XCTAssertEqual(body("struct P { var x: Float; var y = 0; let tag = 1 }"),
-                       "public struct P { public var x: Float; public var y = 0; public let tag = 1 }")
+        XCTAssertEqual(
+            body("struct P { var x: Float; var y = 0; let tag = 1 }"),
+            "public struct P { public var x: Float; public var y = 0; public let tag = 1 }")
     }
 
     func testTopLevelAwaitMakesVariablesNonisolatedAndEndsTheAsyncMain() {
-        let source = "func later() async -> Int { 5 }\nlet five = await later()\n@MainActor var pinned = 1\nasync let a = later()"
+        let source =
+            "func later() async -> Int { 5 }\nlet five = await later()\n@MainActor var pinned = 1\nasync let a = later()"
         let full = rewriter.rewrite(source, cellName: "Cell[1]", imports: [])
-        XCTAssertEqual(body(source), """
+        XCTAssertEqual(
+            body(source),
+            """
             public func later() async -> Int { 5 }
             public nonisolated(unsafe) let five = await later()
             @MainActor public var pinned = 1
             public async let a = later()
             """)
         XCTAssertTrue(full.hasSuffix("#sourceLocation()\nawait _cellAsyncMainEnded()\n"), full)
-        for synchronous in ["let f = { await later() }", "func g() async { await later() }",
-                            "struct S { var v: Int { get async { await later() } } }"] {
-            XCTAssertFalse(rewriter.rewrite(synchronous, cellName: "Cell[1]", imports: []).contains("_cellAsyncMainEnded"),
-                           synchronous)
+        for synchronous in [
+            "let f = { await later() }", "func g() async { await later() }",
+            "struct S { var v: Int { get async { await later() } } }",
+        ] {
+            XCTAssertFalse(
+                rewriter.rewrite(synchronous, cellName: "Cell[1]", imports: []).contains("_cellAsyncMainEnded"),
+                synchronous)
         }
         for asynchronous in ["if true { print(await later()) }", "for await x in stream {}", "async let a = later()"] {
-            XCTAssertTrue(rewriter.rewrite(asynchronous, cellName: "Cell[1]", imports: []).contains("_cellAsyncMainEnded"),
-                          asynchronous)
+            XCTAssertTrue(
+                rewriter.rewrite(asynchronous, cellName: "Cell[1]", imports: []).contains("_cellAsyncMainEnded"),
+                asynchronous)
         }
     }
 
@@ -92,7 +102,8 @@ final class CellRewriterTests: XCTestCase {
             box.add(Point(x: 1, y: 2))
             box.items.count
             """
-        let rewritten = rewriter.rewrite(source, cellName: "Cell[1]", imports: [])
+        let rewritten =
+            rewriter.rewrite(source, cellName: "Cell[1]", imports: [])
             + "public func _cellResult<T>(_ value: T) {}\n"
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cell-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -121,15 +132,19 @@ final class CellRewriterTests: XCTestCase {
 
     func testLinesAreKeptForDiagnostics() {
         let source = "let a = 1\n\nstruct P {\n  var x = 0\n}\na"
-        XCTAssertEqual(body(source).split(separator: "\n", omittingEmptySubsequences: false).count,
-                       source.split(separator: "\n", omittingEmptySubsequences: false).count)
-        let full = rewriter.rewrite(source, cellName: "Cell[3]", imports: ["import DDPM", "@testable import var Cell2.b"])
-        XCTAssertTrue(full.hasPrefix("""
-            import DDPM
-            @testable import var Cell2.b
-            #sourceLocation(file: "Cell[3]", line: 1)
-            public let a = 1
-            """), full)
+        XCTAssertEqual(
+            body(source).split(separator: "\n", omittingEmptySubsequences: false).count,
+            source.split(separator: "\n", omittingEmptySubsequences: false).count)
+        let full = rewriter.rewrite(
+            source, cellName: "Cell[3]", imports: ["import DDPM", "@testable import var Cell2.b"])
+        XCTAssertTrue(
+            full.hasPrefix(
+                """
+                import DDPM
+                @testable import var Cell2.b
+                #sourceLocation(file: "Cell[3]", line: 1)
+                public let a = 1
+                """), full)
         XCTAssertTrue(full.hasSuffix("\n#sourceLocation()\n"))
     }
 
@@ -150,7 +165,8 @@ final class CellRewriterTests: XCTestCase {
         XCTAssertEqual(result.originalColumn(line: 3, column: 13), 1)
         XCTAssertEqual(result.originalColumn(line: 4, column: 5), 5)  // no insertion there
         XCTAssertTrue(result.symbols.declaresSomething)
-        XCTAssertFalse(rewriter.prepare("print(1)", cellName: "Cell[2]", imports: { _ in [] }).symbols.declaresSomething)
+        XCTAssertFalse(
+            rewriter.prepare("print(1)", cellName: "Cell[2]", imports: { _ in [] }).symbols.declaresSomething)
     }
 
     func testCompleteness() {

@@ -44,14 +44,16 @@ final class DatasetsTests: XCTestCase {
         XCTAssertEqual(radii.filter { abs($0 - 1) < 1e-5 }.count, 500)
         XCTAssertEqual(radii.filter { abs($0 - 0.5) < 1e-5 }.count, 500)
 
-        let mixture = rows(gaussianMixture(count: 4000, centers: [[-1, 0], [1, 0]], std: 0.05, generator: Generator(seed: 5)))
+        let mixture = rows(
+            gaussianMixture(count: 4000, centers: [[-1, 0], [1, 0]], std: 0.05, generator: Generator(seed: 5)))
         XCTAssertEqual(Double(mixture.filter { $0.x > 0 }.count) / 4000, 0.5, accuracy: 0.04)
         XCTAssertTrue(mixture.allSatisfy { abs(abs($0.x) - 1) < 0.3 && abs($0.y) < 0.3 })
     }
 
     func testSameSeedSameData() {
-        XCTAssertEqual(swissRoll(count: 10, generator: Generator(seed: 9)).scalars,
-                       swissRoll(count: 10, generator: Generator(seed: 9)).scalars)
+        XCTAssertEqual(
+            swissRoll(count: 10, generator: Generator(seed: 9)).scalars,
+            swissRoll(count: 10, generator: Generator(seed: 9)).scalars)
     }
 
     func testReadPointsFromCSV() {
@@ -60,8 +62,10 @@ final class DatasetsTests: XCTestCase {
         XCTAssertEqual(points.scalars, [0.5, -1.25, 2, 3, 4, 5])
         // A file that is not there is the environment's failure: it throws, the notebook goes on.
         XCTAssertThrowsError(try readPoints(csvFile: "/nonexistent/points.csv")) { error in
-            XCTAssertEqual("\(error)", "readPoints: cannot read /nonexistent/points.csv; check the path "
-                + "(relative paths start at the notebook's folder).")
+            XCTAssertEqual(
+                "\(error)",
+                "readPoints: cannot read /nonexistent/points.csv; check the path "
+                    + "(relative paths start at the notebook's folder).")
         }
     }
 
@@ -74,7 +78,8 @@ final class DatasetsTests: XCTestCase {
         XCTAssertEqual(batches.flatMap(\.scalars).sorted(), (0..<10).map { Float($0) })
         XCTAssertNotEqual(batches.flatMap(\.scalars), (0..<10).map { Float($0) })  // shuffled
         XCTAssertNotEqual(Array(loader).flatMap(\.scalars), batches.flatMap(\.scalars))  // a new order each pass
-        XCTAssertEqual(Array(DataLoader(data, batchSize: 4, shuffle: false, dropLast: true)).flatMap(\.scalars),
-                       (0..<8).map { Float($0) })
+        XCTAssertEqual(
+            Array(DataLoader(data, batchSize: 4, shuffle: false, dropLast: true)).flatMap(\.scalars),
+            (0..<8).map { Float($0) })
     }
 }

@@ -38,6 +38,8 @@ final class DisplaysTests: XCTestCase {
         let bundle = MLPDiffusion(steps: 100).mimeBundle
         // 2·128 + 128 + 2·(128·128 + 128) + 128·2 + 2 + 3·100·128, as torch counts the seed's MLPDiffusion.
         XCTAssertTrue(bundle.string("text/plain")!.hasPrefix("MLPDiffusion: 72066 parameters\n"))
-        XCTAssertTrue(bundle.string("text/html")!.contains("<code>step_embeddings.2.weight</code></td><td>[100, 128]</td><td>12800</td>"))
+        XCTAssertTrue(
+            bundle.string("text/html")!.contains(
+                "<code>step_embeddings.2.weight</code></td><td>[100, 128]</td><td>12800</td>"))
     }
 }

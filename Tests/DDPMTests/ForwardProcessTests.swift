@@ -19,8 +19,9 @@ final class ForwardProcessTests: XCTestCase {
             XCTAssertEqual(mean, s.sqrtAlphaBar * 0.7, accuracy: 4 * s.sqrtOneMinusAlphaBar / Double(n).squareRoot())
             XCTAssertEqual(variance, 1 - s.alphaBar, accuracy: 4 * (1 - s.alphaBar) * (2 / Double(n)).squareRoot())
             // The returned noise is the ε that was used.
-            XCTAssertEqual(xt.scalars[0], Float(s.sqrtAlphaBar) * 0.7 + Float(s.sqrtOneMinusAlphaBar) * noise.scalars[0],
-                           accuracy: 1e-6)
+            XCTAssertEqual(
+                xt.scalars[0], Float(s.sqrtAlphaBar) * 0.7 + Float(s.sqrtOneMinusAlphaBar) * noise.scalars[0],
+                accuracy: 1e-6)
         }
     }
 
@@ -29,8 +30,9 @@ final class ForwardProcessTests: XCTestCase {
         let noise = Tensor([[0, 0], [1, 1]])
         let (xt, _) = schedule.qSample(x0, t: [0, 99], noise: noise)
         XCTAssertEqual(Double(xt.scalar(at: 0, 1)), schedule[0].sqrtAlphaBar, accuracy: 1e-6)
-        XCTAssertEqual(Double(xt.scalar(at: 1, 0)), schedule[99].sqrtAlphaBar + schedule[99].sqrtOneMinusAlphaBar,
-                       accuracy: 1e-6)
+        XCTAssertEqual(
+            Double(xt.scalar(at: 1, 0)), schedule[99].sqrtAlphaBar + schedule[99].sqrtOneMinusAlphaBar,
+            accuracy: 1e-6)
     }
 
     /// Seed 001's posterior: sample the chain x_0 → x_{t−1} → x_t many times
@@ -42,16 +44,21 @@ final class ForwardProcessTests: XCTestCase {
         let x0 = 1.3
         for t in [1, 20, 80] {
             let generator = Generator(seed: 100 + UInt64(t))
-            let (previous, _) = schedule.qSample(Tensor(repeating: Float(x0), shape: [n]), t: t - 1, generator: generator)
+            let (previous, _) = schedule.qSample(
+                Tensor(repeating: Float(x0), shape: [n]), t: t - 1, generator: generator)
             let s = schedule[t]
-            let current = previous * Float(s.alpha.squareRoot()) + randn(n, generator: generator) * Float(s.beta.squareRoot())
+            let current =
+                previous * Float(s.alpha.squareRoot()) + randn(n, generator: generator) * Float(s.beta.squareRoot())
             let x = current.scalars.map(Double.init), y = previous.scalars.map(Double.init)
             let mx = x.reduce(0, +) / Double(n), my = y.reduce(0, +) / Double(n)
             let sxy = zip(x, y).map { ($0 - mx) * ($1 - my) }.reduce(0, +)
             let sxx = x.map { ($0 - mx) * ($0 - mx) }.reduce(0, +)
             let slope = sxy / sxx
             let intercept = my - slope * mx
-            let residual = zip(x, y).map { let r = $1 - intercept - slope * $0; return r * r }.reduce(0, +) / Double(n - 2)
+            let residual =
+                zip(x, y).map {
+                    let r = $1 - intercept - slope * $0; return r * r
+                }.reduce(0, +) / Double(n - 2)
             XCTAssertEqual(slope, s.posteriorMeanCoef2, accuracy: 0.01, "t = \(t)")
             XCTAssertEqual(intercept, s.posteriorMeanCoef1 * x0, accuracy: 0.01, "t = \(t)")
             XCTAssertEqual(residual, s.posteriorVariance, accuracy: 0.02 * s.posteriorVariance, "t = \(t)")
@@ -60,7 +67,8 @@ final class ForwardProcessTests: XCTestCase {
 
     func testTheForwardChainHasTheMarginalsOfQ() {
         let n = 100_000
-        let frames = schedule.forwardTrajectory(Tensor(repeating: 2, shape: [n]), steps: [0, 49, 99], generator: Generator(seed: 7))
+        let frames = schedule.forwardTrajectory(
+            Tensor(repeating: 2, shape: [n]), steps: [0, 49, 99], generator: Generator(seed: 7))
         XCTAssertEqual(frames.count, 3)
         for (frame, t) in zip(frames, [0, 49, 99]) {
             let values = frame.scalars.map(Double.init)

@@ -22,12 +22,14 @@ final class NoiseScheduleTests: XCTestCase {
     }
 
     func testSchedulesMatchDiffusersWithin1e6() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Goldens/schedules.json")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Goldens/schedules.json")
         let goldens = try JSONDecoder().decode(Goldens.self, from: Data(contentsOf: url))
         XCTAssertEqual(goldens.schedules.count, 8)
         for golden in goldens.schedules {
             let kind = try XCTUnwrap(BetaSchedule(rawValue: golden.beta_schedule))
-            let schedule = NoiseSchedule(kind, steps: golden.steps, betaStart: golden.beta_start, betaEnd: golden.beta_end)
+            let schedule = NoiseSchedule(
+                kind, steps: golden.steps, betaStart: golden.beta_start, betaEnd: golden.beta_end)
             let name = "\(golden.beta_schedule), T = \(golden.steps)"
             for t in 0..<golden.steps {
                 XCTAssertEqual(schedule[t].beta, golden.betas[t], accuracy: 1e-6, "β_\(t), \(name)")
@@ -37,7 +39,8 @@ final class NoiseScheduleTests: XCTestCase {
                 }
             }
             // The tensors hold the same numbers.
-            XCTAssertEqual(Double(schedule.alphaBars.scalar(at: golden.steps - 1)), golden.alphas_cumprod.last!, accuracy: 1e-6)
+            XCTAssertEqual(
+                Double(schedule.alphaBars.scalar(at: golden.steps - 1)), golden.alphas_cumprod.last!, accuracy: 1e-6)
         }
     }
 
@@ -52,8 +55,9 @@ final class NoiseScheduleTests: XCTestCase {
             XCTAssertEqual(s.alphaBarPrevious, t == 0 ? 1 : schedule[t - 1].alphaBar)
             XCTAssertEqual(s.snr, s.alphaBar / (1 - s.alphaBar), accuracy: 1e-12)
             // Eq. 7 with a noise-free x_t = √ᾱ_t x_0 gives μ̃_t = √ᾱ_{t−1} x_0.
-            XCTAssertEqual(s.posteriorMeanCoef1 + s.posteriorMeanCoef2 * s.sqrtAlphaBar, s.alphaBarPrevious.squareRoot(),
-                           accuracy: 1e-9)  // 1 − ᾱ_0 = β_0 ≈ 2e-5 costs digits
+            XCTAssertEqual(
+                s.posteriorMeanCoef1 + s.posteriorMeanCoef2 * s.sqrtAlphaBar, s.alphaBarPrevious.squareRoot(),
+                accuracy: 1e-9)  // 1 − ᾱ_0 = β_0 ≈ 2e-5 costs digits
         }
         XCTAssertEqual(schedule[0].posteriorVariance, 0)
         XCTAssertEqual(schedule.posteriorLogVariancesClipped.scalar(at: 0), Float(log(schedule[1].posteriorVariance)))
@@ -71,11 +75,13 @@ final class NoiseScheduleTests: XCTestCase {
     }
 
     func testInvalidSchedulesAreNamedInASentence() {
-        XCTAssertEqual(NoiseSchedule.problem(with: []),
-                       "NoiseSchedule: a schedule needs at least one step, but no betas were given.")
-        XCTAssertEqual(NoiseSchedule.problem(with: [0.1, 1.2], hint: "; choose betaStart and betaEnd inside (0, 1)"),
-                       "NoiseSchedule: every β_t must lie strictly between 0 and 1, but β_1 = 1.2; "
-                           + "choose betaStart and betaEnd inside (0, 1).")
+        XCTAssertEqual(
+            NoiseSchedule.problem(with: []),
+            "NoiseSchedule: a schedule needs at least one step, but no betas were given.")
+        XCTAssertEqual(
+            NoiseSchedule.problem(with: [0.1, 1.2], hint: "; choose betaStart and betaEnd inside (0, 1)"),
+            "NoiseSchedule: every β_t must lie strictly between 0 and 1, but β_1 = 1.2; "
+                + "choose betaStart and betaEnd inside (0, 1).")
         XCTAssertNotNil(NoiseSchedule.problem(with: [0]))
         XCTAssertNotNil(NoiseSchedule.problem(with: [.nan]))
         XCTAssertNil(NoiseSchedule.problem(with: [0.5]))

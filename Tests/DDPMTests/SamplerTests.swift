@@ -24,13 +24,16 @@ final class SamplerTests: XCTestCase {
             let next = sampler.step(ConstantNoise(0.2), xt, t: 20, generator: generator)
             let sigma = (variance == .beta ? s.beta : s.posteriorVariance).squareRoot()
             for (i, x) in [0.5, -1.0].enumerated() {
-                let expected = (x - s.beta / s.sqrtOneMinusAlphaBar * 0.2) / s.alpha.squareRoot() + sigma * Double(z.scalars[i])
+                let expected =
+                    (x - s.beta / s.sqrtOneMinusAlphaBar * 0.2) / s.alpha.squareRoot() + sigma * Double(z.scalars[i])
                 XCTAssertEqual(Double(next.scalars[i]), expected, accuracy: 1e-5)
             }
         }
         // No noise at the last step.
         let last = DDPMSampler(schedule: schedule).step(ConstantNoise(0), xt, t: 0)
-        for (a, b) in zip(last.scalars, xt.scalars) { XCTAssertEqual(a, b / Float(schedule[0].alpha.squareRoot()), accuracy: 1e-6) }
+        for (a, b) in zip(last.scalars, xt.scalars) {
+            XCTAssertEqual(a, b / Float(schedule[0].alpha.squareRoot()), accuracy: 1e-6)
+        }
     }
 
     func testTrajectoriesRunFromNoiseToSamples() {
@@ -123,7 +126,8 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(features.scalars[6], Float(sin(3.0 / 100)), accuracy: 1e-6)  // 10000^(2/4) = 100
         let model = MLPDiffusion(steps: 10, width: 8, embedding: .sinusoidal)
         XCTAssertEqual(model(randn(5, 2), [0, 1, 2, 3, 9]).shape, [5, 2])
-        XCTAssertEqual(model.namedParameters().map(\.name).filter { $0.hasPrefix("step") },
-                       ["step_projections.0.weight", "step_projections.1.weight", "step_projections.2.weight"])
+        XCTAssertEqual(
+            model.namedParameters().map(\.name).filter { $0.hasPrefix("step") },
+            ["step_projections.0.weight", "step_projections.1.weight", "step_projections.2.weight"])
     }
 }

@@ -103,13 +103,15 @@ final class DivergenceTests: XCTestCase {
         XCTAssertNil(Divergence(step: 3, loss: 900, earlier: start), "up to 1,000 times the first loss is allowed")
         XCTAssertNil(Divergence(step: 0, loss: 5_000, earlier: []), "the first loss is the start")
         let grew = Divergence(step: 57, loss: 2.4e5, earlier: start)!
-        XCTAssertEqual(grew.description,
+        XCTAssertEqual(
+            grew.description,
             "Training stopped at step 57: the loss grew to 2.4e+05, more than 1000 times its start (it started at "
-            + "0.98); the history keeps the 57 steps before it. The usual fixes: a lower learning rate (Adam's default "
-            + "is lr: 1e-3), or clipping gradients with clipGradNorm(model.parameters(), maxNorm: 1) between "
-            + "backward() and step().")
-        XCTAssertTrue(Divergence(step: 0, loss: .infinity, earlier: [])!.description
-            .hasPrefix("Training stopped at step 0: the loss became infinite;"))
+                + "0.98); the history keeps the 57 steps before it. The usual fixes: a lower learning rate (Adam's default "
+                + "is lr: 1e-3), or clipping gradients with clipGradNorm(model.parameters(), maxNorm: 1) between "
+                + "backward() and step().")
+        XCTAssertTrue(
+            Divergence(step: 0, loss: .infinity, earlier: [])!.description
+                .hasPrefix("Training stopped at step 0: the loss became infinite;"))
     }
 
     func testOptimisersSkipAnUpdateWithNonFiniteGradients() {
@@ -126,7 +128,9 @@ final class DivergenceTests: XCTestCase {
 
 final class LossCurveTests: XCTestCase {
     func testTheCurveIsAFigureAndAHistoryShowsIt() throws {
-        let losses: [Float] = (0..<500).map { (step: Int) -> Float in Float(1 / Double(step + 1)) + Float(step % 7) * 0.01 }
+        let losses: [Float] = (0..<500).map { (step: Int) -> Float in
+            Float(1 / Double(step + 1)) + Float(step % 7) * 0.01
+        }
         let figure = lossCurve(losses)
         XCTAssertEqual(figure.pixelWidth, 480)
         let history = TrainingHistory(losses: losses, interrupted: false, seconds: 1)

@@ -16,17 +16,20 @@ final class WireCodecTests: XCTestCase {
     /// b406bdf4…75feb (computed with Python 3.11's hmac module).
     func testSignatureMatchesPythonHMAC() {
         let frames = WireCodec(key: "secret-key").encode(Message(header: header()))
-        XCTAssertEqual(String(decoding: frames[2], as: UTF8.self),
-                       #"{"date":"2026-11-23T07:00:00.000000Z","msg_id":"m1","msg_type":"kernel_info_request","#
-                        + #""session":"s1","username":"u","version":"5.3"}"#)
-        XCTAssertEqual(String(decoding: frames[1], as: UTF8.self),
-                       "b406bdf4b96ceda7e91f990761126d3d058807c5ae993aee71d810893fc75feb")
+        XCTAssertEqual(
+            String(decoding: frames[2], as: UTF8.self),
+            #"{"date":"2026-11-23T07:00:00.000000Z","msg_id":"m1","msg_type":"kernel_info_request","#
+                + #""session":"s1","username":"u","version":"5.3"}"#)
+        XCTAssertEqual(
+            String(decoding: frames[1], as: UTF8.self),
+            "b406bdf4b96ceda7e91f990761126d3d058807c5ae993aee71d810893fc75feb")
     }
 
     func testRoundTripKeepsIdentitiesParentAndBuffers() throws {
         let codec = WireCodec(key: "k")
-        let request = Message(identities: [Data("client-7".utf8)], header: header(),
-                              content: ["code": "let x = 1", "silent": false, "n": 3])
+        let request = Message(
+            identities: [Data("client-7".utf8)], header: header(),
+            content: ["code": "let x = 1", "silent": false, "n": 3])
         var reply = request.child("execute_reply", content: ["status": "ok", "execution_count": 1])
         reply.buffers = [Data([0, 1, 2])]
         let frames = codec.encode(reply)

@@ -27,8 +27,10 @@ final class StreamBufferTests: XCTestCase {
     }
 
     /// What the Swift 6.3 runtime writes to stderr when a cell traps.
-    let trap = ["warning: slow\nSwift/ContiguousArrayBuffer.swift:692: Fatal error: Index out of range\n",
-                "\n*** Signal 4: Backtracing from 0x7f...", " done ***\n\n"]
+    let trap = [
+        "warning: slow\nSwift/ContiguousArrayBuffer.swift:692: Fatal error: Index out of range\n",
+        "\n*** Signal 4: Backtracing from 0x7f...", " done ***\n\n",
+    ]
 
     func testTrapReportsAndWhatFollowsThemAreHeldBackFromStderr() {
         var buffer = StreamBuffer(name: "stderr", interval: 0, holdsTrapReports: true)
@@ -52,7 +54,8 @@ final class StreamBufferTests: XCTestCase {
             sent += buffer.take(force: false) ?? ""
         }
         XCTAssertEqual(sent, "")
-        XCTAssertEqual(buffer.finishCell(failed: true).trapReports, ["*** Signal 11: Backtracing from 0x7fd278066858..."])
+        XCTAssertEqual(
+            buffer.finishCell(failed: true).trapReports, ["*** Signal 11: Backtracing from 0x7fd278066858..."])
     }
 
     func testHeldTextIsReleasedWhenTheCellSucceeds() {
@@ -84,16 +87,21 @@ final class CellErrorTests: XCTestCase {
             backtrace: backtrace, sources: ["Cell[2]": "func f() {\n\n\n\n    print(a[5])\n}", "Cell[3]": "f()"])
         XCTAssertEqual(error.ename, "Fatal error")
         XCTAssertEqual(error.evalue, "Index out of range")
-        XCTAssertEqual(Array(error.traceback.dropFirst()), [
-            "Cell[2], line 5, column 8", "        print(a[5])", "           ^",
-            "Cell[3], line 1, column 1 (called from)", "    f()", "    ^",
-            CellError.rolledBack,
-        ])
+        XCTAssertEqual(
+            Array(error.traceback.dropFirst()),
+            [
+                "Cell[2], line 5, column 8", "        print(a[5])", "           ^",
+                "Cell[3], line 1, column 1 (called from)", "    f()", "    ^",
+                CellError.rolledBack,
+            ])
     }
 
     func testAThrownErrorReportsItsTypeAndDescription() {
         let error = CellError.runtime(
-            .signal(SIGILL), trapReports: ["Swift/ErrorType.swift:253: Fatal error: Error raised at top level: Cell7.ParseError(line: 2)"],
+            .signal(SIGILL),
+            trapReports: [
+                "Swift/ErrorType.swift:253: Fatal error: Error raised at top level: Cell7.ParseError(line: 2)"
+            ],
             backtrace: nil, sources: [:])
         XCTAssertEqual(error.ename, "ParseError")
         XCTAssertEqual(error.evalue, "ParseError(line: 2)")
@@ -106,10 +114,13 @@ final class CellErrorTests: XCTestCase {
 
     func testARecursionWithoutEndIsCalledAStackOverflow() {
         let frame = "  5 [ra] 0x1 down(_:) + 20 in libCell5.so at /tmp/k/Cell[5]:1:30\n"
-        let backtrace = "*** Program crashed: Bad pointer dereference at 0x7fff15949fe8 ***\n"
-            + String(repeating: frame, count: 60) + "  66 [ra] 0x1 cell5_main + 9 in libCell5.so at /tmp/k/Cell[5]:2:1\n"
-        let error = CellError.runtime(.signal(SIGSEGV), trapReports: [], backtrace: backtrace,
-                                      sources: ["Cell[5]": "func down(_ n: Int) -> Int { down(n + 1) + 1 }\ndown(0)"])
+        let backtrace =
+            "*** Program crashed: Bad pointer dereference at 0x7fff15949fe8 ***\n"
+            + String(repeating: frame, count: 60)
+            + "  66 [ra] 0x1 cell5_main + 9 in libCell5.so at /tmp/k/Cell[5]:2:1\n"
+        let error = CellError.runtime(
+            .signal(SIGSEGV), trapReports: [], backtrace: backtrace,
+            sources: ["Cell[5]": "func down(_ n: Int) -> Int { down(n + 1) + 1 }\ndown(0)"])
         XCTAssertEqual(error.ename, "Stack overflow")
         XCTAssertTrue(error.evalue.hasPrefix("Cell[5], line 1 calls itself"), error.evalue)
         XCTAssertEqual(error.traceback[1], "Cell[5], line 1, column 30 (60 times in a row)")
@@ -118,20 +129,28 @@ final class CellErrorTests: XCTestCase {
     }
 
     func testACrashWithoutAMessageUsesTheBacktracerOrTheSignal() {
-        XCTAssertEqual(CellError.runtime(.signal(SIGSEGV), trapReports: [],
-                                         backtrace: "*** Program crashed: Stack overflow at 0x1 ***", sources: [:]).evalue, "Stack overflow at 0x1")
-        XCTAssertTrue(CellError.runtime(.signal(SIGSEGV), trapReports: [], backtrace: nil, sources: [:])
-                        .evalue.contains("stack overflow"))
-        XCTAssertEqual(CellError.runtime(.signal(SIGKILL), trapReports: [], backtrace: nil, sources: [:], interruptGrace: 2).ename,
-                       "Interrupted")
-        XCTAssertEqual(CellError.runtime(.signal(SIGKILL), trapReports: [], backtrace: nil, sources: [:], interruptGrace: 0.5)
-                        .evalue, "the cell did not stop within 0.5 seconds of the interrupt, so it was stopped")
-        XCTAssertEqual(CellError.runtime(.exit(3), trapReports: [], backtrace: nil, sources: [:]).evalue,
-                       "the cell called exit(3)")
+        XCTAssertEqual(
+            CellError.runtime(
+                .signal(SIGSEGV), trapReports: [],
+                backtrace: "*** Program crashed: Stack overflow at 0x1 ***", sources: [:]
+            ).evalue, "Stack overflow at 0x1")
+        XCTAssertTrue(
+            CellError.runtime(.signal(SIGSEGV), trapReports: [], backtrace: nil, sources: [:])
+                .evalue.contains("stack overflow"))
+        XCTAssertEqual(
+            CellError.runtime(.signal(SIGKILL), trapReports: [], backtrace: nil, sources: [:], interruptGrace: 2).ename,
+            "Interrupted")
+        XCTAssertEqual(
+            CellError.runtime(.signal(SIGKILL), trapReports: [], backtrace: nil, sources: [:], interruptGrace: 0.5)
+                .evalue, "the cell did not stop within 0.5 seconds of the interrupt, so it was stopped")
+        XCTAssertEqual(
+            CellError.runtime(.exit(3), trapReports: [], backtrace: nil, sources: [:]).evalue,
+            "the cell called exit(3)")
     }
 
     func testCompileErrorsShowTheLineAndACaret() {
-        let diagnostics = CompilerDiagnostic.parse("""
+        let diagnostics = CompilerDiagnostic.parse(
+            """
             Cell[4]:2:14: error: cannot find 'y' in scope
             1 | let x = 1
             Cell[4]:1:5: warning: initialization of immutable value 'x' was never used
@@ -150,17 +169,22 @@ final class CellErrorTests: XCTestCase {
 final class HistoryAndCompletionTests: XCTestCase {
     func testTailRangeAndSearch() {
         var history = History()
-        for (line, input) in ["6 * 7", "let a = 1", "6 * 7", "a"].enumerated() { history.append(line: line + 1, input: input) }
+        for (line, input) in ["6 * 7", "let a = 1", "6 * 7", "a"].enumerated() {
+            history.append(line: line + 1, input: input)
+        }
         history.setOutput(line: 1, "42")
         XCTAssertEqual(history.reply(to: ["hist_access_type": "tail", "n": 2]), [[1, 3, "6 * 7"], [1, 4, "a"]])
-        XCTAssertEqual(history.reply(to: ["hist_access_type": "range", "session": 0, "start": 2, "stop": 3]),
-                       [[1, 2, "let a = 1"]])
+        XCTAssertEqual(
+            history.reply(to: ["hist_access_type": "range", "session": 0, "start": 2, "stop": 3]),
+            [[1, 2, "let a = 1"]])
         XCTAssertEqual(history.reply(to: ["hist_access_type": "search", "pattern": "6 *"]).count, 2)
-        XCTAssertEqual(history.reply(to: ["hist_access_type": "search", "pattern": "6 *", "unique": true]),
-                       [[1, 3, "6 * 7"]])
+        XCTAssertEqual(
+            history.reply(to: ["hist_access_type": "search", "pattern": "6 *", "unique": true]),
+            [[1, 3, "6 * 7"]])
         XCTAssertEqual(history.reply(to: ["hist_access_type": "tail", "n": 1, "output": true]), [[1, 4, ["a", nil]]])
-        XCTAssertEqual(history.reply(to: ["hist_access_type": "range", "start": 1, "stop": 2, "output": true]),
-                       [[1, 1, ["6 * 7", "42"]]])
+        XCTAssertEqual(
+            history.reply(to: ["hist_access_type": "range", "start": 1, "stop": 2, "output": true]),
+            [[1, 1, ["6 * 7", "42"]]])
     }
 
     func testCompletionCountsCodePoints() {
@@ -168,6 +192,7 @@ final class HistoryAndCompletionTests: XCTestCase {
         let completion = Completion.complete(code: code, cursor: code.unicodeScalars.count, context: [])
         XCTAssertEqual(completion.matches, ["ᾱBar"])
         XCTAssertEqual(completion.start, code.unicodeScalars.count - 2)
-        XCTAssertEqual(Completion.complete(code: "whi", cursor: 3, context: ["let whistle = 1"]).matches, ["while", "whistle"])
+        XCTAssertEqual(
+            Completion.complete(code: "whi", cursor: 3, context: ["let whistle = 1"]).matches, ["while", "whistle"])
     }
 }

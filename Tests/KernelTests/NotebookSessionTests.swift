@@ -49,7 +49,13 @@ final class NotebookSessionTests: XCTestCase {
             outputs.compactMap { if case .stream("stdout", let text) = $0 { return text } else { return nil } }.joined()
         }
         var result: String? {
-            outputs.compactMap { if case .display(.executeResult(let data, _)) = $0 { return data["text/plain"]?.stringValue } else { return nil } }.last
+            outputs.compactMap {
+                if case .display(.executeResult(let data, _)) = $0 {
+                    return data["text/plain"]?.stringValue
+                } else {
+                    return nil
+                }
+            }.last
         }
     }
 
@@ -69,8 +75,10 @@ final class NotebookSessionTests: XCTestCase {
             includePaths: Toolchain.moduleMapFolders(sources: Self.packageRoot.appendingPathComponent("Sources")))
         var configuration = NotebookSession.Configuration(
             executor: release + "/ddpm-executor",
-            preloadLibraries: [toolchain.runtimeDirectory + "/libswiftSwiftOnoneSupport.so",
-                               release + "/" + ExecutorContract.dslLibrary],
+            preloadLibraries: [
+                toolchain.runtimeDirectory + "/libswiftSwiftOnoneSupport.so",
+                release + "/" + ExecutorContract.dslLibrary,
+            ],
             toolchain: toolchain,
             moduleCache: FileManager.default.temporaryDirectory.appendingPathComponent("ddpm-session-tests-cache").path)
         configuration.interruptGrace = 2
@@ -97,7 +105,8 @@ final class NotebookSessionTests: XCTestCase {
 
     func testATrapRollsTheCellBackAndKeepsWhatItPrinted() throws {
         XCTAssertNil(run("var state = [1, 2, 3]"))
-        let error = try XCTUnwrap(run("state.append(4)\nprint(\"before the trap\")\nlet i = state[10]", name: "Cell[2]"))
+        let error = try XCTUnwrap(
+            run("state.append(4)\nprint(\"before the trap\")\nlet i = state[10]", name: "Cell[2]"))
         XCTAssertEqual(error.ename, "Fatal error")
         XCTAssertEqual(error.evalue, "Index out of range")
         XCTAssertTrue(error.traceback.joined(separator: "\n").contains("Cell[2], line 3"), "\(error.traceback)")
@@ -126,7 +135,10 @@ final class NotebookSessionTests: XCTestCase {
     }
 
     func testStreamsAndDisplaysKeepTheOrderTheCellMadeThemIn() {
-        XCTAssertNil(run("print(\"first\")\ndisplay(html: \"<b>shown</b>\")\nprint(\"then\")\nlet name = readLine(prompt: \"Name? \")\nname ?? \"none\""))
+        XCTAssertNil(
+            run(
+                "print(\"first\")\ndisplay(html: \"<b>shown</b>\")\nprint(\"then\")\nlet name = readLine(prompt: \"Name? \")\nname ?? \"none\""
+            ))
         XCTAssertEqual(host.outputs.count, 5, "\(host.outputs)")
         XCTAssertEqual(host.outputs.first, .stream("stdout", "first\n"))
         guard host.outputs.count == 5, case .display(.displayData(let data, _, _)) = host.outputs[1] else {
@@ -151,7 +163,14 @@ final class NotebookSessionTests: XCTestCase {
         }
         XCTAssertTrue(session.stateWasLost)
         XCTAssertNil(run("let after = 2", name: "Cell[3]"))
-        XCTAssertTrue(host.outputs.contains { if case .stream("stderr", let text) = $0 { return text.contains("state was reset") } else { return false } })
+        XCTAssertTrue(
+            host.outputs.contains {
+                if case .stream("stderr", let text) = $0 {
+                    return text.contains("state was reset")
+                } else {
+                    return false
+                }
+            })
         XCTAssertNotNil(run("before", name: "Cell[4]"), "the earlier state is gone")
     }
 }
@@ -163,20 +182,25 @@ final class ExecutorContractTests: XCTestCase {
     /// be unloaded again, and a second copy of the DSL's types would share
     /// this test process with the debug build's.
     func testTheDSLLibraryExportsEveryEntryPointTheExecutorCalls() throws {
-        let library = NotebookSessionTests.packageRoot.appendingPathComponent(".build/release/" + ExecutorContract.dslLibrary).path
+        let library = NotebookSessionTests.packageRoot.appendingPathComponent(
+            ".build/release/" + ExecutorContract.dslLibrary
+        ).path
         guard FileManager.default.fileExists(atPath: library) else {
             throw XCTSkip("\(ExecutorContract.dslLibrary) is not built; scripts/test.sh builds it first")
         }
-        let toolchain = try Toolchain.locate(libraryDirectory: URL(fileURLWithPath: library).deletingLastPathComponent().path,
-                                             includePaths: [])
+        let toolchain = try Toolchain.locate(
+            libraryDirectory: URL(fileURLWithPath: library).deletingLastPathComponent().path,
+            includePaths: [])
         let nm = Process()
-        nm.executableURL = URL(fileURLWithPath: toolchain.linker).deletingLastPathComponent().appendingPathComponent("llvm-nm")
+        nm.executableURL = URL(fileURLWithPath: toolchain.linker).deletingLastPathComponent().appendingPathComponent(
+            "llvm-nm")
         nm.arguments = ["--dynamic", "--defined-only", "--format=just-symbols", library]
         let output = Pipe()
         nm.standardOutput = output
         try nm.run()
-        let symbols = Set(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .split(separator: "\n").map(String.init))
+        let symbols = Set(
+            String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .split(separator: "\n").map(String.init))
         nm.waitUntilExit()
         XCTAssertGreaterThan(symbols.count, 1000)
         for name in ExecutorContract.EntryPoint.all {
@@ -186,9 +210,12 @@ final class ExecutorContractTests: XCTestCase {
     }
 
     func testTheCellCompilerSeesEveryCModuleMapOfThePackage() {
-        let folders = Toolchain.moduleMapFolders(sources: NotebookSessionTests.packageRoot.appendingPathComponent("Sources"))
+        let folders = Toolchain.moduleMapFolders(
+            sources: NotebookSessionTests.packageRoot.appendingPathComponent("Sources"))
         let names = folders.map { URL(fileURLWithPath: $0).pathComponents.suffix(2).joined(separator: "/") }
-        for needed in ["Sources/COpenBLAS", "CNumerics/include", "CNotebookRuntime/include", "Sources/CPNG", "Sources/CCairo"] {
+        for needed in [
+            "Sources/COpenBLAS", "CNumerics/include", "CNotebookRuntime/include", "Sources/CPNG", "Sources/CCairo",
+        ] {
             XCTAssertTrue(names.contains(needed), "\(needed) missing from \(names)")
         }
     }

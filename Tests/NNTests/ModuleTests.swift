@@ -26,10 +26,12 @@ final class Nested: Module {
 final class ModuleTests: XCTestCase {
     func testParameterNamesFollowPyTorch() {
         let names = ListModel().namedParameters().map(\.name)
-        XCTAssertEqual(names, [
-            "linears.0.weight", "linears.0.bias", "linears.1.weight", "linears.1.bias",
-            "step_embeddings.0.weight", "optional_head.weight", "table.a.weight", "table.b.weight", "table.b.bias",
-        ])
+        XCTAssertEqual(
+            names,
+            [
+                "linears.0.weight", "linears.0.bias", "linears.1.weight", "linears.1.bias",
+                "step_embeddings.0.weight", "optional_head.weight", "table.a.weight", "table.b.weight", "table.b.bias",
+            ])
     }
 
     func testSwiftNamesBecomePyTorchsSnakeCase() {

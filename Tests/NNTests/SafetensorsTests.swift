@@ -17,14 +17,16 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(bytes[2..<8].allSatisfy { $0 == 0 }, true)
         XCTAssertEqual((8 + headerLength) % 8, 0, "data starts 8-byte aligned")
         let header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
-        XCTAssertEqual(header.trimmingCharacters(in: .whitespaces),
-                       #"{"__metadata__":{"format":"pt"},"w":{"data_offsets":[0,8],"dtype":"F32","shape":[1,2]}}"#)
+        XCTAssertEqual(
+            header.trimmingCharacters(in: .whitespaces),
+            #"{"__metadata__":{"format":"pt"},"w":{"data_offsets":[0,8],"dtype":"F32","shape":[1,2]}}"#)
         XCTAssertEqual(Array(bytes[(8 + headerLength)...]), [0, 0, 0x80, 0x3F, 0, 0, 0, 0x40])  // 1.0, 2.0
     }
 
     func testDecodesOtherDtypes() throws {
         // A header as Python's safetensors writes it, with F64, F16 and BF16 data.
-        let header = #"{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"#
+        let header =
+            #"{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"#
             + #""b":{"dtype":"F16","shape":[2],"data_offsets":[8,12]},"#
             + #""c":{"dtype":"BF16","shape":[1],"data_offsets":[12,14]}}"#
         var bytes: [UInt8] = []
@@ -61,8 +63,9 @@ final class SafetensorsTests: XCTestCase {
         let before = model.parameters().map(\.scalars)
         XCTAssertThrowsError(try model.load(from: path)) { error in
             XCTAssertTrue(error is CheckpointError, "a mismatch is the checkpoint's, not the file format's")
-            XCTAssertTrue("\(error)".contains("layers.0.weight has shape [3, 2] in the checkpoint but [4, 2]"),
-                          "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains("layers.0.weight has shape [3, 2] in the checkpoint but [4, 2]"),
+                "\(error)")
         }
         XCTAssertEqual(model.parameters().map(\.scalars), before)
         XCTAssertThrowsError(try ListModel().load(from: path)) { error in

@@ -42,10 +42,12 @@ final class NotebookDisplayTests: XCTestCase {
         _cellResult(42)
         _cellResult("text")
         _cellResult(())
-        XCTAssertEqual(try events(), [
-            .executeResult(data: ["text/plain": "42"], metadata: [:]),
-            .executeResult(data: ["text/plain": "\"text\""], metadata: [:]),
-        ])
+        XCTAssertEqual(
+            try events(),
+            [
+                .executeResult(data: ["text/plain": "42"], metadata: [:]),
+                .executeResult(data: ["text/plain": "\"text\""], metadata: [:]),
+            ])
         // `display(…)` on a cell's last line shows its output once, not also its handle.
         _cellResult(display(markdown: "once"))
         XCTAssertEqual(try events().count, 1)
@@ -53,7 +55,9 @@ final class NotebookDisplayTests: XCTestCase {
 
     func testDisplayableValuesShowTheirRichForm() throws {
         _cellResult(Schedule())
-        XCTAssertEqual(try events(), [.executeResult(data: ["text/html": "<table/>", "text/plain": "Schedule(T: 10)"], metadata: [:])])
+        XCTAssertEqual(
+            try events(),
+            [.executeResult(data: ["text/html": "<table/>", "text/plain": "Schedule(T: 10)"], metadata: [:])])
     }
 
     func testDisplayHandlesUpdateTheirOwnOutput() throws {
@@ -64,10 +68,16 @@ final class NotebookDisplayTests: XCTestCase {
         display(png: png)
         let received = try events()
         XCTAssertEqual(received.count, 4)
-        XCTAssertEqual(received[0], .displayData(data: ["text/html": "<b>1</b>", "text/plain": "<HTML>"], metadata: [:],
-                                                 displayID: handle.id))
-        XCTAssertEqual(received[1], .updateDisplayData(data: ["text/markdown": "**2**", "text/plain": "**2**"], metadata: [:],
-                                                       displayID: handle.id))
+        XCTAssertEqual(
+            received[0],
+            .displayData(
+                data: ["text/html": "<b>1</b>", "text/plain": "<HTML>"], metadata: [:],
+                displayID: handle.id))
+        XCTAssertEqual(
+            received[1],
+            .updateDisplayData(
+                data: ["text/markdown": "**2**", "text/plain": "**2**"], metadata: [:],
+                displayID: handle.id))
         XCTAssertEqual(received[2], .clearOutput(wait: true))
         guard case .displayData(let data, _, let id) = received[3] else { return XCTFail("\(received[3])") }
         XCTAssertEqual(data["image/png"], "iVBORw==")  // base64 of the four bytes
@@ -79,8 +89,12 @@ final class NotebookDisplayTests: XCTestCase {
         _ = answer.withUnsafeBytes { write(inputFDs[1], $0.baseAddress, $0.count) }
         XCTAssertEqual(readLine(prompt: "Name? "), "Ada")
         XCTAssertNil(readLine())
-        XCTAssertEqual(try events(), [.inputRequest(prompt: "Name? ", password: false),
-                                      .inputRequest(prompt: "", password: false)])
+        XCTAssertEqual(
+            try events(),
+            [
+                .inputRequest(prompt: "Name? ", password: false),
+                .inputRequest(prompt: "", password: false),
+            ])
     }
 
     func testTheInterruptFlagIsSetBySIGINTAndCleared() {

@@ -10,13 +10,16 @@ import XCTest
 final class FigureTests: XCTestCase {
     let baselines = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Baselines")
 
-    func assertMatchesBaseline(_ figure: Figure, named name: String, tolerance: Double = 2,
-                               file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertMatchesBaseline(
+        _ figure: Figure, named name: String, tolerance: Double = 2,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let png = figure.png()
         let url = baselines.appendingPathComponent(name + ".png")
         guard let recorded = try? Data(contentsOf: url) else {
             try Data(png).write(to: url)
-            XCTFail("No baseline for \(name): recorded \(url.path); look at it, then commit it.", file: file, line: line)
+            XCTFail(
+                "No baseline for \(name): recorded \(url.path); look at it, then commit it.", file: file, line: line)
             return
         }
         let expected = try XCTUnwrap(PNG.decode(Array(recorded)), file: file, line: line)
@@ -30,7 +33,8 @@ final class FigureTests: XCTestCase {
         if mean > tolerance {
             try Data(png).write(to: baselines.appendingPathComponent(name + ".actual.png"))
         }
-        XCTAssertLessThanOrEqual(mean, tolerance, "\(name) differs from its baseline (mean |Δ| \(mean))", file: file, line: line)
+        XCTAssertLessThanOrEqual(
+            mean, tolerance, "\(name) differs from its baseline (mean |Δ| \(mean))", file: file, line: line)
     }
 
     /// Seed 000's grid of q(x_t), small: 2×3 panels of a noisy ring, red
@@ -41,7 +45,8 @@ final class FigureTests: XCTestCase {
         for panel in 0..<6 {
             let angle = rand(shape: [400], generator: generator).scalars.map { Double($0) * 2 * .pi }
             let noise = Double(panel) * 0.1
-            let points = Tensor(angle.flatMap { [Float(cos($0)), Float(sin($0))] }, shape: [400, 2])
+            let points =
+                Tensor(angle.flatMap { [Float(cos($0)), Float(sin($0))] }, shape: [400, 2])
                 + randn(shape: [400, 2], generator: generator) * Float(noise)
             let axes = figure[panel / 3, panel % 3]
             axes.scatter(points, color: .red, edgeColor: .white)
@@ -57,12 +62,16 @@ final class FigureTests: XCTestCase {
         var rgb = [Float](repeating: 0, count: 3 * 8 * 8)
         for y in 0..<8 { for x in 0..<8 { rgb[y * 8 + x] = Float(x) / 7; rgb[128 + y * 8 + x] = Float(y) / 7 } }
         let color = Tensor(rgb, shape: [3, 8, 8])  // red grows to the right, blue downwards
-        let figure = imageGrid([ramp, color, Tensor(repeating: 0.5, shape: [1, 8, 8])], columns: 2, panelSize: 1.2,
-                               titles: ["ramp", "RGB", "x_{0}"])
+        let figure = imageGrid(
+            [ramp, color, Tensor(repeating: 0.5, shape: [1, 8, 8])], columns: 2, panelSize: 1.2,
+            titles: ["ramp", "RGB", "x_{0}"])
         XCTAssertEqual(figure.pixelWidth, 240)
         let rgba = figure.renderRGBA()
         // The RGB panel's top-left image pixel is black and its top-right one red: find them by colour.
-        XCTAssertTrue(stride(from: 0, to: rgba.count, by: 4).contains { rgba[$0] == 255 && rgba[$0 + 1] == 0 && rgba[$0 + 2] == 0 })
+        XCTAssertTrue(
+            stride(from: 0, to: rgba.count, by: 4).contains {
+                rgba[$0] == 255 && rgba[$0 + 1] == 0 && rgba[$0 + 2] == 0
+            })
         try assertMatchesBaseline(figure, named: "image-grid")
     }
 
@@ -96,8 +105,9 @@ final class FigureTests: XCTestCase {
 
     /// A combining mark is drawn above its base (β̃ must not read as β).
     func testCombiningMarksSplitOffTheirBase() {
-        XCTAssertEqual(TextRun.split("σ² = β̃, 100 steps"),
-                       [TextRun(base: "σ² = β", mark: "\u{02DC}"), TextRun(base: ", 100 steps", mark: nil)])
+        XCTAssertEqual(
+            TextRun.split("σ² = β̃, 100 steps"),
+            [TextRun(base: "σ² = β", mark: "\u{02DC}"), TextRun(base: ", 100 steps", mark: nil)])
         XCTAssertEqual(TextRun.split("plain"), [TextRun(base: "plain", mark: nil)])
         let tilde = Figure(width: 1, height: 0.5, dpi: 100), plain = Figure(width: 1, height: 0.5, dpi: 100)
         tilde[0, 0].title = "β̃"
@@ -123,6 +133,7 @@ final class FigureTests: XCTestCase {
         let wide = Figure(columns: 10, width: 28, height: 3, dpi: 100)
         XCTAssertEqual(narrow.legibilityScale, 1)
         XCTAssertEqual(wide.legibilityScale, 2.8, accuracy: 1e-9)
-        XCTAssertEqual(Double(titleHeight(wide)) / Double(titleHeight(narrow)), 2.8, accuracy: 0.5)  // ink heights in whole pixels
+        // Ink heights are whole pixels, hence the tolerance.
+        XCTAssertEqual(Double(titleHeight(wide)) / Double(titleHeight(narrow)), 2.8, accuracy: 0.5)
     }
 }

@@ -61,8 +61,9 @@ final class GradCheckTests: XCTestCase {
                 minus[k].values[i] -= h
                 let numeric = (loss(plus) - loss(minus)) / (2 * h)
                 if Swift.abs(Double(analytic[i]) - numeric) > 2e-3 + 2e-3 * Swift.abs(numeric) {
-                    XCTFail("\(name): ∂L/∂x\(k)[\(i)] is \(analytic[i]) by backward(), \(numeric) by central "
-                        + "difference", file: file, line: line)
+                    XCTFail(
+                        "\(name): ∂L/∂x\(k)[\(i)] is \(analytic[i]) by backward(), \(numeric) by central "
+                            + "difference", file: file, line: line)
                     return
                 }
             }
@@ -101,7 +102,9 @@ final class GradCheckTests: XCTestCase {
     }
 
     func testBroadcastArithmetic() {
-        let pairs: [[[Int]]] = [[[2, 3], [2, 3]], [[2, 3], [3]], [[4, 1, 3], [2, 1]], [[2, 3], []], [[1], [2, 2]]]
+        let pairs: [[[Int]]] = [
+            [[2, 3], [2, 3]], [[2, 3], [3]], [[4, 1, 3], [2, 1]], [[2, 3], []], [[1], [2, 2]],
+        ]
         for shapes in pairs {
             check("+ \(shapes)", shapes, { $0[0] + $0[1] }) { Ref.zip2($0[0], $0[1], +) }
             check("- \(shapes)", shapes, { $0[0] - $0[1] }) { Ref.zip2($0[0], $0[1], -) }
@@ -158,7 +161,9 @@ final class GradCheckTests: XCTestCase {
             let x = r[0]
             return Ref.generate([3, 2]) { i in x[[i[0] + 1, i[1]]] }
         }
-        check("subscript index", [[5, 2]], { $0[0][3] }) { r in let x = r[0]; return Ref.generate([2]) { i in x[[3, i[0]]] } }
+        check("subscript index", [[5, 2]], { $0[0][3] }) { r in
+            let x = r[0]; return Ref.generate([2]) { i in x[[3, i[0]]] }
+        }
         let rows = [4, 0, 4, 2, 4]
         check("gather rows", [[5, 3]], { $0[0][rows] }) { r in
             let x = r[0]
@@ -197,12 +202,18 @@ final class GradCheckTests: XCTestCase {
     // MARK: Convolution and normalisation
 
     func testConv2d() {
-        check("conv2d pad 1", [[2, 2, 4, 4], [3, 2, 3, 3], [3]], {
-            conv2d($0[0], weight: $0[1], bias: $0[2], stride: 1, padding: 1)
-        }) { Ref.conv2d($0[0], $0[1], $0[2], stride: 1, padding: 1) }
-        check("conv2d stride 2", [[1, 2, 6, 5], [3, 2, 2, 3]], {
-            conv2d($0[0], weight: $0[1], bias: nil, stride: 2, padding: 0)
-        }) { Ref.conv2d($0[0], $0[1], nil, stride: 2, padding: 0) }
+        check(
+            "conv2d pad 1", [[2, 2, 4, 4], [3, 2, 3, 3], [3]],
+            {
+                conv2d($0[0], weight: $0[1], bias: $0[2], stride: 1, padding: 1)
+            }
+        ) { Ref.conv2d($0[0], $0[1], $0[2], stride: 1, padding: 1) }
+        check(
+            "conv2d stride 2", [[1, 2, 6, 5], [3, 2, 2, 3]],
+            {
+                conv2d($0[0], weight: $0[1], bias: nil, stride: 2, padding: 0)
+            }
+        ) { Ref.conv2d($0[0], $0[1], nil, stride: 2, padding: 0) }
     }
 
     func testUpsampleNearest() {
@@ -228,9 +239,12 @@ final class GradCheckTests: XCTestCase {
 
     /// The composite of the seeds' MLP layer: gradients through a chain.
     func testChain() {
-        check("relu(x·Wᵀ + b + e)", [[4, 3], [5, 3], [5], [4, 5]], {
-            (linear($0[0], weight: $0[1], bias: $0[2]) + $0[3]).relu().square().mean()
-        }) { r in
+        check(
+            "relu(x·Wᵀ + b + e)", [[4, 3], [5, 3], [5], [4, 5]],
+            {
+                (linear($0[0], weight: $0[1], bias: $0[2]) + $0[3]).relu().square().mean()
+            }
+        ) { r in
             let y = Ref.zip2(Ref.zip2(Ref.matmul(r[0], r[1].permuted([1, 0])), r[2], +), r[3], +)
             let z = y.map { Swift.max($0, 0) * Swift.max($0, 0) }
             return Ref([], [z.values.reduce(0, +) / Double(z.count)])

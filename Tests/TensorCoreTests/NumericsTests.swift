@@ -5,8 +5,10 @@ import XCTest
 /// Matmul and convolution at sizes where OpenBLAS takes its blocked paths,
 /// against naive loops in Double; broadcasting on concrete numbers.
 final class NumericsTests: XCTestCase {
-    func assertClose(_ got: Tensor, _ want: Ref, tolerance: Double = 1e-4, file: StaticString = #filePath,
-                     line: UInt = #line) {
+    func assertClose(
+        _ got: Tensor, _ want: Ref, tolerance: Double = 1e-4, file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
         XCTAssertEqual(got.shape, want.shape, file: file, line: line)
         let worst = zip(got.scalars, want.values).map { Swift.abs(Double($0) - $1) / (1 + Swift.abs($1)) }.max() ?? 0
         XCTAssertLessThan(worst, tolerance, file: file, line: line)
@@ -22,7 +24,11 @@ final class NumericsTests: XCTestCase {
         let d = randn(260, 270, generator: g)
         var naive = [Double](repeating: 0, count: 300 * 270)
         let (cs, ds) = (c.scalars, d.scalars)
-        for i in 0..<300 { for p in 0..<260 { for j in 0..<270 { naive[i * 270 + j] += Double(cs[i * 260 + p]) * Double(ds[p * 270 + j]) } } }
+        for i in 0..<300 {
+            for p in 0..<260 {
+                for j in 0..<270 { naive[i * 270 + j] += Double(cs[i * 260 + p]) * Double(ds[p * 270 + j]) }
+            }
+        }
         assertClose(c.matmul(d), Ref([300, 270], naive))
         let batchA = randn(3, 7, 11, generator: g)
         let batchB = randn(3, 11, 5, generator: g)
@@ -35,8 +41,9 @@ final class NumericsTests: XCTestCase {
         let w = randn(6, 5, 3, 3, generator: g)
         let b = randn(6, generator: g)
         for (stride, padding) in [(1, 1), (2, 1), (1, 0), (3, 2)] {
-            assertClose(conv2d(x, weight: w, bias: b, stride: stride, padding: padding),
-                        Ref.conv2d(Ref(x), Ref(w), Ref(b), stride: stride, padding: padding))
+            assertClose(
+                conv2d(x, weight: w, bias: b, stride: stride, padding: padding),
+                Ref.conv2d(Ref(x), Ref(w), Ref(b), stride: stride, padding: padding))
         }
     }
 
@@ -61,8 +68,9 @@ final class NumericsTests: XCTestCase {
         XCTAssertEqual(x[[1, 1, 0]].scalars, [3, 4, 5, 3, 4, 5, 0, 1, 2])
         XCTAssertEqual(concat([x, x], axis: 0).shape, [4, 3])
         XCTAssertEqual(x.narrow(axis: 1, start: 1, length: 2).scalars, [1, 2, 4, 5])
-        XCTAssertEqual(Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2]).upsampleNearest(scale: 2).scalars,
-                       [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+        XCTAssertEqual(
+            Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2]).upsampleNearest(scale: 2).scalars,
+            [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
         XCTAssertEqual(Tensor([1, 2, 3]).softmax().sum().item(), 1, accuracy: 1e-6)
     }
 

@@ -14,12 +14,15 @@ final class TensorTests: XCTestCase {
     }
 
     func testDescriptionIsCompact() {
-        XCTAssertEqual(Tensor([[1, 2], [3, 4.5]]).description,
-                       "tensor([[1., 2.],\n        [3., 4.5000]], shape: [2, 2])")
-        XCTAssertEqual(Tensor([Float](repeating: 1, count: 100)).description,
-                       "tensor([1., 1., 1., ..., 1., 1., 1.], shape: [100])")
-        XCTAssertEqual(Tensor([1]).requiringGrad().exp().description,
-                       "tensor([2.7183], shape: [1], grad_fn: Exp)")
+        XCTAssertEqual(
+            Tensor([[1, 2], [3, 4.5]]).description,
+            "tensor([[1., 2.],\n        [3., 4.5000]], shape: [2, 2])")
+        XCTAssertEqual(
+            Tensor([Float](repeating: 1, count: 100)).description,
+            "tensor([1., 1., 1., ..., 1., 1., 1.], shape: [100])")
+        XCTAssertEqual(
+            Tensor([1]).requiringGrad().exp().description,
+            "tensor([2.7183], shape: [1], grad_fn: Exp)")
         XCTAssertEqual(Tensor(1e-5).description, "tensor(1.0000e-05, shape: [])")
     }
 
