@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "ddpm-kernel",
             dependencies: [
-                "Kernel", "CellCompiler", "JupyterProtocol", "ExecutorWire",
+                "Kernel", "CellCompiler", "JupyterProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Loads libDDPM.so at run time (never links the DSL statically: cells must share one copy).

@@ -29,6 +29,20 @@ public final class NotebookSession {
             self.toolchain = toolchain
             self.moduleCache = moduleCache
         }
+
+        /// The session of a build: `ddpm-executor` and libDDPM.so in the
+        /// toolchain's library folder, which the executor loads after the
+        /// runtime's -Onone support (cells are compiled without optimisation).
+        public init(build toolchain: Toolchain, moduleCache: String) {
+            let folder = toolchain.libraryDirectory
+            self.init(
+                executor: folder + "/ddpm-executor",
+                preloadLibraries: [
+                    toolchain.runtimeDirectory + "/libswiftSwiftOnoneSupport.so",
+                    folder + "/" + ExecutorContract.dslLibrary,
+                ],
+                toolchain: toolchain, moduleCache: moduleCache)
+        }
     }
 
     /// Every cell sees the DSL.

@@ -2,7 +2,6 @@
 // `ddpm-kernel run --connection-file <file>` is what Jupyter starts.
 import ArgumentParser
 import CellCompiler
-import ExecutorWire
 import Foundation
 import JupyterProtocol
 import Kernel
@@ -131,14 +130,7 @@ struct Run: ParsableCommand {
             includePaths: layout.resolvedIncludes)
         let environment = ProcessInfo.processInfo.environment
         let cache = environment["XDG_CACHE_HOME"] ?? (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache"
-        let session = NotebookSession.Configuration(
-            executor: libraryDir + "/ddpm-executor",
-            preloadLibraries: [
-                toolchain.runtimeDirectory + "/libswiftSwiftOnoneSupport.so",
-                libraryDir + "/" + ExecutorContract.dslLibrary,
-            ],
-            toolchain: toolchain,
-            moduleCache: cache + "/ddpm-kernel/module-cache")
+        let session = NotebookSession.Configuration(build: toolchain, moduleCache: cache + "/ddpm-kernel/module-cache")
         try Kernel(configuration: KernelConfiguration(connection: connection, session: session)).run()
     }
 }

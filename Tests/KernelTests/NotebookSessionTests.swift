@@ -74,12 +74,7 @@ final class NotebookSessionTests: XCTestCase {
             libraryDirectory: release,
             includePaths: Toolchain.moduleMapFolders(sources: Self.packageRoot.appendingPathComponent("Sources")))
         var configuration = NotebookSession.Configuration(
-            executor: release + "/ddpm-executor",
-            preloadLibraries: [
-                toolchain.runtimeDirectory + "/libswiftSwiftOnoneSupport.so",
-                release + "/" + ExecutorContract.dslLibrary,
-            ],
-            toolchain: toolchain,
+            build: toolchain,
             moduleCache: FileManager.default.temporaryDirectory.appendingPathComponent("ddpm-session-tests-cache").path)
         configuration.interruptGrace = 2
         session = try NotebookSession(configuration: configuration)
