@@ -47,11 +47,7 @@ public struct CellSymbols: Equatable, Sendable {
 
     private mutating func record(topLevel decl: DeclSyntax) {
         if let variable = decl.as(VariableDeclSyntax.self) {
-            for binding in variable.bindings {
-                for token in binding.pattern.tokens(viewMode: .sourceAccurate) {
-                    if case .identifier(let name) = token.tokenKind { declare(name, .var) }
-                }
-            }
+            for name in Self.boundNames(variable) { declare(name, .var) }
         } else if let function = decl.as(FunctionDeclSyntax.self) {
             if case .identifier(let name) = function.name.tokenKind {
                 declare(name, .func)
@@ -99,11 +95,7 @@ public struct CellSymbols: Equatable, Sendable {
         for member in group.memberBlock.members {
             let decl = member.decl
             if let variable = decl.as(VariableDeclSyntax.self) {
-                for binding in variable.bindings {
-                    for token in binding.pattern.tokens(viewMode: .sourceAccurate) {
-                        if case .identifier(let name) = token.tokenKind { members.insert(Self.unquoted(name)) }
-                    }
-                }
+                members.formUnion(Self.boundNames(variable))
             } else if let function = decl.as(FunctionDeclSyntax.self) {
                 members.insert(Self.unquoted(function.name.text))
             } else if let enumCase = decl.as(EnumCaseDeclSyntax.self) {
@@ -113,6 +105,15 @@ public struct CellSymbols: Equatable, Sendable {
             }
             if let nested = decl.asProtocol(DeclGroupSyntax.self) {
                 recordMembers(of: nested)
+            }
+        }
+    }
+
+    /// The names a `let`/`var` binds (`let (a, b) = …` binds both).
+    private static func boundNames(_ variable: VariableDeclSyntax) -> [String] {
+        variable.bindings.flatMap { binding in
+            binding.pattern.tokens(viewMode: .sourceAccurate).compactMap { token -> String? in
+                if case .identifier(let name) = token.tokenKind { return unquoted(name) } else { return nil }
             }
         }
     }

@@ -17,10 +17,6 @@ final class ExecutorProcess {
     /// The first process; later state holders are its descendants.
     let pid: pid_t
 
-    /// The executor's fixed descriptors (`ExecutorContract.Descriptor`).
-    static let childCommandFD = ExecutorContract.Descriptor.command, childStatusFD = ExecutorContract.Descriptor.status
-    static let childDisplayFD = ExecutorContract.Descriptor.display, childInputFD = ExecutorContract.Descriptor.input
-
     /// Starts `executable` loading `libraries`; `environment` is added to the kernel's.
     init(executable: String, libraries: [String], environment: [String: String]) throws {
         // Each pipe: (read end, write end), close-on-exec; the child's ends are dup2'ed below.
@@ -37,9 +33,9 @@ final class ExecutorProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         // Move the child's ends above the targets first, so that no dup2 overwrites a later source.
         let moves: [(Int32, Int32)] = [
-            (command.0, Self.childCommandFD), (status.1, Self.childStatusFD),
-            (out.1, 1), (err.1, 2), (display.1, Self.childDisplayFD),
-            (input.0, Self.childInputFD),
+            (command.0, ExecutorContract.Descriptor.command), (status.1, ExecutorContract.Descriptor.status),
+            (out.1, 1), (err.1, 2), (display.1, ExecutorContract.Descriptor.display),
+            (input.0, ExecutorContract.Descriptor.input),
         ]
         var parked: [Int32] = []
         for (source, _) in moves { parked.append(fcntl(source, F_DUPFD_CLOEXEC, 100)) }
@@ -48,8 +44,8 @@ final class ExecutorProcess {
 
         var variables = ProcessInfo.processInfo.environment
         for (key, value) in environment { variables[key] = value }
-        variables[ExecutorEnvironment.displayFD] = String(Self.childDisplayFD)
-        variables[ExecutorEnvironment.inputFD] = String(Self.childInputFD)
+        variables[ExecutorEnvironment.displayFD] = String(ExecutorContract.Descriptor.display)
+        variables[ExecutorEnvironment.inputFD] = String(ExecutorContract.Descriptor.input)
         let argv = [executable] + libraries
         var cArguments = argv.map { strdup($0) } + [nil]
         var cEnvironment = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]

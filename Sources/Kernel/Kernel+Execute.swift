@@ -126,15 +126,9 @@ extension Kernel: NotebookHost {
             return fds.map { _ in false }
         }
         if ready.sockets[0], let message = receive(control) {
-            if message.msgType == "interrupt_request" {
-                session.interrupt()
-                publish("status", ["execution_state": "busy"], parent: message)
-                reply(message, on: control, ["status": "ok"])
-                publish("status", ["execution_state": "idle"], parent: message)
-            } else {
-                handle(message, on: control)
-                if !isRunning { session.stop() }  // shut down while the cell ran
-            }
+            if message.msgType == "interrupt_request" { session.interrupt() }
+            handle(message, on: control)  // busy, the reply, idle
+            if !isRunning { session.stop() }  // shut down while the cell ran
         }
         if ready.sockets[1], let message = receive(stdin), message.msgType == "input_reply" {
             session.answerInput(message.content["value"]?.stringValue ?? "")  // the user's line

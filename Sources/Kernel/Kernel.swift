@@ -120,7 +120,7 @@ public final class Kernel {
         case "comm_info_request":
             reply(message, on: socket, ["status": "ok", "comms": [:]])
         case "interrupt_request":
-            reply(message, on: socket, ["status": "ok"])  // nothing runs between cells
+            reply(message, on: socket, ["status": "ok"])  // during a cell, wait(for:) told the session first
         case "shutdown_request":
             let restart = message.content["restart"]?.boolValue ?? false
             reply(message, on: socket, ["status": "ok", "restart": .bool(restart)])
@@ -157,10 +157,6 @@ public final class Kernel {
         } catch {
             log("cannot send a \(message.msgType): \(error)")
         }
-    }
-
-    func log(_ text: String) {
-        FileHandle.standardError.write(Data("ddpm-kernel: \(text)\n".utf8))
     }
 
     func kernelInfo() -> JSONValue {

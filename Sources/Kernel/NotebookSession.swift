@@ -343,8 +343,9 @@ public final class NotebookSession {
             try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
         }
     }
+}
 
-    func log(_ text: String) {
-        FileHandle.standardError.write(Data("ddpm-kernel: \(text)\n".utf8))
-    }
+/// A line on the kernel's stderr, which Jupyter keeps in its log.
+func log(_ text: String) {
+    FileHandle.standardError.write(Data("ddpm-kernel: \(text)\n".utf8))
 }
