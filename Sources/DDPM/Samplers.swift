@@ -39,10 +39,11 @@ public struct DDPMSampler: Sendable {
         self.variance = variance
     }
 
-    /// One reverse step from x_t to x_{t−1} (seed 000's `p_sample`).
+    /// One reverse step from x_t to x_{t−1} (seed 000's `p_sample`), with the
+    /// model in evaluation mode.
     public func step(_ model: NoisePredictor, _ xt: Tensor, t: Int, generator: Generator = .default) -> Tensor {
         let s = schedule[t]
-        let epsilon = withNoGrad { model(xt, Array(repeating: t, count: xt.shape[0])) }
+        let epsilon = model.withEvaluationMode { withNoGrad { model(xt, t) } }
         let mean = (xt - epsilon * Float(s.beta / s.sqrtOneMinusAlphaBar)) * Float(s.sqrtRecipAlpha)
         guard t > 0 else { return mean }
         let sigma = (variance == .beta ? s.beta : s.posteriorVariance).squareRoot()
@@ -95,13 +96,14 @@ public struct DDIMSampler: Sendable {
         timesteps = (0..<steps).map { i in Int((Double(schedule.steps) - Double(i) * ratio).rounded()) - 1 }
     }
 
-    /// One step from x_t at step t to the next step of τ (`previous`; nil after the last).
+    /// One step from x_t at step t to the next step of τ (`previous`; nil
+    /// after the last), with the model in evaluation mode.
     public func step(_ model: NoisePredictor, _ xt: Tensor, t: Int, previous: Int?, generator: Generator = .default)
         -> Tensor
     {
         let s = schedule[t]
         let alphaBarPrevious = previous.map { schedule[$0].alphaBar } ?? 1
-        let epsilon = withNoGrad { model(xt, Array(repeating: t, count: xt.shape[0])) }
+        let epsilon = model.withEvaluationMode { withNoGrad { model(xt, t) } }
         let x0 = (xt - epsilon * Float(s.sqrtOneMinusAlphaBar)) * Float(1 / s.sqrtAlphaBar)
         let sigma =
             eta * ((1 - alphaBarPrevious) / (1 - s.alphaBar)).squareRoot()

@@ -8,17 +8,22 @@ public struct CheckpointError: Error, CustomStringConvertible {
 }
 
 extension Module {
-    /// The parameters by dotted name (`module.state_dict()`), sharing memory
-    /// with the module.
+    /// The parameters and buffers by dotted name (`module.state_dict()`),
+    /// sharing memory with the module.
     public func stateDict() -> [String: Tensor] {
-        Dictionary(namedParameters().map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        Dictionary(stateEntries().map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Copies values into the parameters by name (`load_state_dict`, strict):
-    /// every parameter must be present with its shape, and no other names.
-    /// Nothing is changed unless everything fits.
+    /// Parameters, then buffers, each with its dotted name.
+    private func stateEntries() -> [(name: String, tensor: Tensor)] {
+        namedParameters() + namedBuffers().map { ($0.name, $0.buffer.wrappedValue) }
+    }
+
+    /// Copies values into the parameters and buffers by name
+    /// (`load_state_dict`, strict): every one must be present with its shape,
+    /// and no other names. Nothing is changed unless everything fits.
     public func loadStateDict(_ state: [String: Tensor]) throws {
-        let own = namedParameters()
+        let own = stateEntries()
         let names = Set(own.map(\.name))
         let missing = own.map(\.name).filter { state[$0] == nil }
         let unexpected = state.keys.filter { !names.contains($0) }.sorted()
@@ -42,7 +47,9 @@ extension Module {
 
     /// Saves the parameters to a safetensors file.
     public func save(to path: String, metadata: [String: String] = [:]) throws {
-        try Safetensors.write(stateDict(), to: path, metadata: metadata)
+        let dtypes = Dictionary(
+            namedBuffers().map { ($0.name, $0.buffer.dtype) }, uniquingKeysWith: { first, _ in first })
+        try Safetensors.write(stateDict(), dtypes: dtypes, to: path, metadata: metadata)
     }
 
     /// Loads parameters saved by `save(to:)` (or by PyTorch's

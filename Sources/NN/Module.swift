@@ -9,7 +9,9 @@ import TensorCore
 /// Swift's camelCase property names written as the snake_case attribute
 /// names of PyTorch (`stepEmbeddings` → `step_embeddings`, `timeMLP` →
 /// `time_mlp`), so that a checkpoint goes both ways between a Swift model
-/// and the PyTorch class it mirrors.
+/// and the PyTorch class it mirrors. Buffers (`@Buffer`, state that is
+/// saved but not trained) are found the same way, and `train()` / `eval()`
+/// reach every `ModeDependent` module inside.
 ///
 /// ```swift
 /// final class TwoLayer: Module {
@@ -31,8 +33,29 @@ extension Module {
     /// reachable by two paths is listed once, under the first.
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         var found: [(name: String, tensor: Tensor)] = []
-        var seen = Set<ObjectIdentifier>()
-        collectParameters(of: self, prefix: "", into: &found, seen: &seen)
+        walkModuleTree(self) { name, item in
+            if case .parameter(let tensor) = item { found.append((name, tensor)) }
+        }
+        return found
+    }
+
+    /// Every buffer with its dotted path (`named_buffers()`): state that is
+    /// saved and loaded but not trained, such as BatchNorm's running statistics.
+    public func namedBuffers() -> [(name: String, buffer: Buffer)] {
+        var found: [(name: String, buffer: Buffer)] = []
+        walkModuleTree(self) { name, item in
+            if case .buffer(let buffer) = item { found.append((name, buffer)) }
+        }
+        return found
+    }
+
+    /// This module and every module inside it with its dotted path
+    /// (`named_modules()`; this one's path is "").
+    public func namedModules() -> [(name: String, module: any Module)] {
+        var found: [(name: String, module: any Module)] = []
+        walkModuleTree(self) { name, item in
+            if case .module(let module) = item { found.append((name, module)) }
+        }
         return found
     }
 
@@ -50,54 +73,114 @@ extension Module {
     public func zeroGrad() {
         for p in parameters() { p.zeroGrad() }
     }
+
+    /// Puts this module and all modules inside it in training mode
+    /// (`model.train()`), or in evaluation mode with `false`: BatchNorm then
+    /// uses batch statistics and updates its running ones, and Dropout drops.
+    public func train(_ mode: Bool = true) {
+        for (_, module) in namedModules() {
+            (module as? any ModeDependent)?.training = mode
+        }
+    }
+
+    /// Puts this module and all modules inside it in evaluation mode
+    /// (`model.eval()`), as samplers do: BatchNorm uses its running statistics
+    /// and Dropout passes everything through.
+    public func eval() { train(false) }
+
+    /// Runs `body` with every module inside in evaluation mode, then puts
+    /// each back in the mode it had: how samplers call a model that is being
+    /// trained.
+    public func withEvaluationMode<T>(_ body: () throws -> T) rethrows -> T {
+        let modules = namedModules().compactMap { $0.module as? any ModeDependent }
+        let saved = modules.map(\.training)
+        for var module in modules { module.training = false }
+        defer { for (var module, mode) in zip(modules, saved) { module.training = mode } }
+        return try body()
+    }
+
+    /// False when any module inside is in evaluation mode (`model.training`).
+    public var isTraining: Bool {
+        namedModules().allSatisfy { ($0.module as? any ModeDependent)?.training ?? true }
+    }
 }
 
-private func collectParameters(
-    of value: Any, prefix: String, into found: inout [(name: String, tensor: Tensor)],
-    seen: inout Set<ObjectIdentifier>
-) {
-    if let tensor = value as? Tensor {
-        if tensor.requiresGrad && seen.insert(ObjectIdentifier(tensor)).inserted {
-            found.append((prefix, tensor))
-        }
-        return
-    }
-    var mirror: Mirror? = Mirror(reflecting: value)
-    if mirror?.displayStyle == .optional {
-        // Unwrap first: a dynamic cast would see through the optional, and the
-        // wrapped module would then be marked seen before it is searched.
-        if let wrapped = mirror!.children.first {
-            collectParameters(of: wrapped.value, prefix: prefix, into: &found, seen: &seen)
-        }
-        return
-    }
-    if let module = value as? Module {
-        guard seen.insert(ObjectIdentifier(module)).inserted else { return }
-    } else if mirror?.displayStyle == .class {
-        return  // only modules and tensors are searched among references
-    }
-    if mirror?.displayStyle == .dictionary {
-        // Entries are (key, value) pairs: name the value by its key, in key order.
-        let entries = mirror!.children.compactMap { entry -> (String, Any)? in
-            let pair = Array(Mirror(reflecting: entry.value).children)
-            return pair.count == 2 ? ("\(pair[0].value)", pair[1].value) : nil
-        }.sorted { $0.0 < $1.0 }
-        for (key, child) in entries {
-            collectParameters(of: child, prefix: join(prefix, key), into: &found, seen: &seen)
-        }
-        return
-    }
-    while let current = mirror {
-        for (index, child) in current.children.enumerated() {
-            let label: String
-            switch current.displayStyle {
-            case .collection?, .set?: label = String(index)
-            default: label = cleanLabel(child.label ?? String(index))
+/// A module that behaves differently in training and in evaluation
+/// (PyTorch's `Module.training` flag); `train()` and `eval()` set it.
+public protocol ModeDependent: Module {
+    var training: Bool { get set }
+}
+
+/// A module that stands for its elements in state-dict paths, as
+/// `torch.nn.Sequential` does: its layers are `0`, `1`, … directly under it.
+protocol IndexedContainer {
+    var elements: [Any] { get }
+}
+
+/// What the walk of a module tree finds.
+private enum ModuleTreeItem {
+    case module(any Module)
+    case parameter(Tensor)
+    case buffer(Buffer)
+}
+
+/// Walks a module tree by reflection, as PyTorch walks attributes: modules,
+/// parameters (stored tensors that require a gradient) and buffers, in
+/// declaration order, through nested modules, arrays, dictionaries (by key)
+/// and optionals. Each module and tensor is visited once, under its first path.
+private func walkModuleTree(_ root: any Module, _ visit: (String, ModuleTreeItem) -> Void) {
+    var seen = Set<ObjectIdentifier>()
+    func walk(_ value: Any, _ prefix: String) {
+        if let tensor = value as? Tensor {
+            if tensor.requiresGrad && seen.insert(ObjectIdentifier(tensor)).inserted {
+                visit(prefix, .parameter(tensor))
             }
-            collectParameters(of: child.value, prefix: join(prefix, label), into: &found, seen: &seen)
+            return
         }
-        mirror = current.superclassMirror
+        if let buffer = value as? Buffer {
+            if seen.insert(ObjectIdentifier(buffer.wrappedValue)).inserted { visit(prefix, .buffer(buffer)) }
+            return
+        }
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            // Unwrap first: a dynamic cast would see through the optional, and the
+            // wrapped module would then be marked seen before it is searched.
+            if let wrapped = mirror.children.first { walk(wrapped.value, prefix) }
+            return
+        }
+        if let module = value as? any Module {
+            guard seen.insert(ObjectIdentifier(module)).inserted else { return }
+            visit(prefix, .module(module))
+            if let container = module as? IndexedContainer {
+                for (index, element) in container.elements.enumerated() { walk(element, join(prefix, String(index))) }
+                return
+            }
+        } else if mirror.displayStyle == .class {
+            return  // only modules and tensors are searched among references
+        }
+        if mirror.displayStyle == .dictionary {
+            // Entries are (key, value) pairs: name the value by its key, in key order.
+            let entries = mirror.children.compactMap { entry -> (String, Any)? in
+                let pair = Array(Mirror(reflecting: entry.value).children)
+                return pair.count == 2 ? ("\(pair[0].value)", pair[1].value) : nil
+            }.sorted { $0.0 < $1.0 }
+            for (key, child) in entries { walk(child, join(prefix, key)) }
+            return
+        }
+        var current: Mirror? = mirror
+        while let level = current {
+            for (index, child) in level.children.enumerated() {
+                let label: String
+                switch level.displayStyle {
+                case .collection?, .set?: label = String(index)
+                default: label = cleanLabel(child.label ?? String(index))
+                }
+                walk(child.value, join(prefix, label))
+            }
+            current = level.superclassMirror
+        }
     }
+    walk(root, "")
 }
 
 private func join(_ prefix: String, _ label: String) -> String {

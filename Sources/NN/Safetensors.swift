@@ -14,19 +14,31 @@ public struct SafetensorsError: Error, CustomStringConvertible {
 ///
 /// The header maps each name to `{"dtype", "shape", "data_offsets": [begin,
 /// end]}` with offsets relative to the start of the tensor bytes, plus an
-/// optional `"__metadata__"` object of strings. Tensors are written as F32;
-/// F32, F64, F16 and BF16 are read and converted to Float.
+/// optional `"__metadata__"` object of strings. Tensors are written as F32,
+/// or as I64 where `dtypes` says so (a counter such as BatchNorm's
+/// `num_batches_tracked`, which PyTorch keeps as int64); F32, F64, F16, BF16,
+/// I64 and I32 are read and converted to Float.
 public enum Safetensors {
-    /// Encodes named tensors, sorted by name, into the bytes of a file.
-    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> [UInt8] {
+    /// How a tensor is stored in a file.
+    public enum DType: String, Sendable {
+        case f32 = "F32"
+        case i64 = "I64"
+    }
+
+    /// Encodes named tensors, sorted by name, into the bytes of a file; names
+    /// missing from `dtypes` are F32.
+    public static func encode(
+        _ tensors: [String: Tensor], dtypes: [String: DType] = [:], metadata: [String: String] = [:]
+    ) throws -> [UInt8] {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
         let names = tensors.keys.sorted()
         for name in names {
             let tensor = tensors[name]!
-            let size = tensor.count * 4
-            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + size]]
+            let dtype = dtypes[name] ?? .f32
+            let size = tensor.count * (dtype == .i64 ? 8 : 4)
+            header[name] = ["dtype": dtype.rawValue, "shape": tensor.shape, "data_offsets": [offset, offset + size]]
             offset += size
         }
         var json = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
@@ -39,7 +51,11 @@ public enum Safetensors {
         for name in names {
             let tensor = tensors[name]!
             for value in UnsafeBufferPointer(start: tensor.storage.pointer, count: tensor.count) {
-                withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+                if dtypes[name] == .i64 {
+                    withUnsafeBytes(of: Int64(value.rounded()).littleEndian) { bytes.append(contentsOf: $0) }
+                } else {
+                    withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+                }
             }
         }
         return bytes
@@ -84,13 +100,13 @@ public enum Safetensors {
             }
             let width: Int
             switch dtype {
-            case "F32": width = 4
-            case "F64": width = 8
+            case "F32", "I32": width = 4
+            case "F64", "I64": width = 8
             case "F16", "BF16": width = 2
             default:
                 throw SafetensorsError(
-                    "safetensors: tensor \"\(name)\" has dtype \(dtype); only F32, F64, F16 and "
-                        + "BF16 can be loaded as Float tensors.")
+                    "safetensors: tensor \"\(name)\" has dtype \(dtype); only F32, F64, F16, "
+                        + "BF16, I64 and I32 can be loaded as Float tensors.")
             }
             let count = shape.reduce(1, *)
             guard offsets[0] >= 0, offsets[1] == offsets[0] + count * width, offsets[1] <= dataLength else {
@@ -106,6 +122,8 @@ public enum Safetensors {
                 return (0..<count).map { i in
                     switch dtype {
                     case "F64": return Float(Double(bitPattern: word(i, UInt64.self)))
+                    case "I64": return Float(Int64(bitPattern: word(i, UInt64.self)))
+                    case "I32": return Float(Int32(bitPattern: word(i, UInt32.self)))
                     case "F16": return Float(halfBits: word(i, UInt16.self))
                     case "BF16": return Float(bitPattern: UInt32(word(i, UInt16.self)) << 16)
                     default: return Float(bitPattern: word(i, UInt32.self))
@@ -118,8 +136,10 @@ public enum Safetensors {
     }
 
     /// Writes named tensors to a file.
-    public static func write(_ tensors: [String: Tensor], to path: String, metadata: [String: String] = [:]) throws {
-        let bytes = try encode(tensors, metadata: metadata)
+    public static func write(
+        _ tensors: [String: Tensor], dtypes: [String: DType] = [:], to path: String, metadata: [String: String] = [:]
+    ) throws {
+        let bytes = try encode(tensors, dtypes: dtypes, metadata: metadata)
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {

@@ -8,8 +8,13 @@ import TensorCore
 ///     Linear(128, 2)
 /// }
 /// ```
-public final class Sequential: Layer {
+///
+/// As in PyTorch, its layers' state-dict keys are their indices directly
+/// under it (`time_mlp.1.weight`), with no name for the list.
+public final class Sequential: Layer, IndexedContainer {
     public let layers: [any Layer]
+
+    var elements: [Any] { layers }
 
     public init(_ layers: [any Layer]) {
         self.layers = layers

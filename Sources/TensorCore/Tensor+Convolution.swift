@@ -164,3 +164,97 @@ extension Tensor {
         }
     }
 }
+
+/// The transposed 2-D convolution of `torch.nn.functional.conv_transpose2d`,
+/// the adjoint of `conv2d` with respect to its input (each input pixel
+/// scatters a weighted copy of the kernel onto the output): `input`
+/// `[N, C, H, W]`, `weight` `[C, O, KH, KW]` (PyTorch's layout), `bias` `[O]`;
+/// the result is `[N, O, (H − 1)·s − 2p + KH + op, (W − 1)·s − 2p + KW + op]`
+/// with output padding op < s.
+public func convTranspose2d(
+    _ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0
+) -> Tensor {
+    if input.rank != 4 || weight.rank != 4 || input.shape[1] != weight.shape[0] {
+        fail(
+            "convTranspose2d: input of shape \(describe(input.shape)) does not fit a weight of shape "
+                + "\(describe(weight.shape)); the input must be [N, C, H, W] and the weight "
+                + "[C, outChannels, KH, KW] with the same C.")
+    }
+    if stride < 1 || padding < 0 || outputPadding < 0 || outputPadding >= stride {
+        fail(
+            "convTranspose2d: stride must be at least 1, padding at least 0 and output padding less than the "
+                + "stride, got stride \(stride), padding \(padding), output padding \(outputPadding).")
+    }
+    let (n, inChannels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    let outChannels = weight.shape[1]
+    let outHeight = (height - 1) * stride - 2 * padding + weight.shape[2] + outputPadding
+    let outWidth = (width - 1) * stride - 2 * padding + weight.shape[3] + outputPadding
+    if outHeight < 1 || outWidth < 1 {
+        fail(
+            "convTranspose2d: padding \(padding) leaves no output for an input of \(height)×\(width) and a "
+                + "\(weight.shape[2])×\(weight.shape[3]) kernel; use less padding.")
+    }
+    if let bias = bias, bias.shape != [outChannels] {
+        fail(
+            "convTranspose2d: the bias has shape \(describe(bias.shape)); it must be [\(outChannels)], one per "
+                + "output channel.")
+    }
+    // The output plays the part of conv2d's input: its im2col has one column
+    // per input pixel.
+    let geometry = ConvGeometry(
+        channels: outChannels, height: outHeight, width: outWidth,
+        kernelHeight: weight.shape[2], kernelWidth: weight.shape[3], stride: stride, padding: padding)
+    let (patch, positions) = (geometry.patch, geometry.positions)
+    let inputImage = inChannels * height * width
+    let outputImage = outChannels * outHeight * outWidth
+    let xp = input.storage.pointer
+    let wp = weight.storage.pointer
+    let columns = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(patch * positions, 1))
+    defer { columns.deallocate() }
+    let result = Tensor.make([n, outChannels, outHeight, outWidth]) { out in
+        for b in 0..<n {
+            let y = out + b * outputImage
+            if let bias = bias {
+                for o in 0..<outChannels {
+                    (y + o * outHeight * outWidth).update(
+                        repeating: bias.storage.pointer[o], count: outHeight * outWidth)
+                }
+            } else {
+                y.update(repeating: 0, count: outputImage)
+            }
+            // cols = Wᵀ·x_b with W read as [C, O·KH·KW], folded onto the output.
+            gemm(
+                wp, transposeA: true, xp + b * inputImage, transposeB: false, into: columns,
+                m: patch, n: positions, k: inChannels)
+            geometry.col2im(columns, into: y)
+        }
+    }
+    let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+    return result.recorded("ConvTranspose2d", inputs) { g, _ in
+        let gp = g.storage.pointer
+        let dx: Tensor? = input.requiresGrad ? Tensor(repeating: 0, shape: input.shape) : nil
+        let dw: Tensor? = weight.requiresGrad ? Tensor(repeating: 0, shape: weight.shape) : nil
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(patch * positions, 1))
+        defer { columns.deallocate() }
+        for b in 0..<n {
+            geometry.im2col(gp + b * outputImage, into: columns)
+            if let dx = dx {
+                // ∂L/∂x_b = W · im2col(g_b)
+                gemm(
+                    wp, transposeA: false, columns, transposeB: false, into: dx.storage.pointer + b * inputImage,
+                    m: inChannels, n: positions, k: patch)
+            }
+            if let dw = dw {
+                // ∂L/∂W += x_b · im2col(g_b)ᵀ
+                gemm(
+                    xp + b * inputImage, transposeA: false, columns, transposeB: true, into: dw.storage.pointer,
+                    m: inChannels, n: patch, k: positions, beta: 1)
+            }
+        }
+        var grads = [dx, dw]
+        if let bias = bias {
+            grads.append(bias.requiresGrad ? g.sum(axes: [0, 2, 3]) : nil)
+        }
+        return grads
+    }
+}

@@ -204,3 +204,83 @@ public func concat(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
 public func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
     concat(tensors.map { $0.unsqueeze(axis: axis) }, axis: axis)
 }
+
+extension Tensor {
+    /// Pads with a constant, as `torch.nn.functional.pad(x, padding, value:)`:
+    /// `padding` holds (before, after) pairs starting from the last axis, so
+    /// `[1, 1, 2, 2]` adds one column on each side and two rows above and below.
+    public func pad(_ padding: [Int], value: Float = 0) -> Tensor {
+        if padding.count % 2 != 0 || padding.count / 2 > rank || padding.contains(where: { $0 < 0 }) {
+            fail(
+                "pad: padding \(padding) does not fit a tensor of shape \(describe(shape)); give non-negative "
+                    + "(before, after) pairs for at most \(rank) axes, the last axis first.")
+        }
+        var before = [Int](repeating: 0, count: rank)
+        var newShape = shape
+        for pair in 0..<(padding.count / 2) {
+            let axis = rank - 1 - pair
+            before[axis] = padding[2 * pair]
+            newShape[axis] += padding[2 * pair] + padding[2 * pair + 1]
+        }
+        if newShape == shape { return self }
+        let inputShape = shape
+        let outStrides = Tensor.strides(newShape)
+        let offset = zip(before, outStrides).reduce(0) { $0 + $1.0 * $1.1 }
+        // Each row of the input's last axis lands at `offset` plus its index
+        // in the input, read with the output's strides.
+        let paddedStrides = Array(outStrides)
+        let source = storage.pointer
+        let result = Tensor(repeating: value, shape: newShape)
+        let out = result.storage.pointer
+        forEachRow(inputShape, Tensor.strides(inputShape), paddedStrides) { i, length, _, _, o, _ in
+            (out + offset + o).update(from: source + i, count: length)
+        }
+        return result.recorded("Pad", [self]) { g, _ in
+            let gp = g.storage.pointer
+            return [
+                Tensor.make(inputShape) { gradient in
+                    forEachRow(inputShape, Tensor.strides(inputShape), paddedStrides) { i, length, _, _, o, _ in
+                        (gradient + i).update(from: gp + offset + o, count: length)
+                    }
+                }
+            ]
+        }
+    }
+
+    /// Pieces of `size` along `axis` (the last one shorter if `size` does not
+    /// divide the axis), as `torch.split(x, size, dim)`.
+    public func split(_ size: Int, axis: Int = 0) -> [Tensor] {
+        let a = checked { try Shapes.axis(axis, rank: rank, op: "split") }
+        if size < 1 {
+            fail("split: the piece size must be at least 1, got \(size).")
+        }
+        let sizes = Swift.stride(from: 0, to: shape[a], by: size).map { Swift.min(size, shape[a] - $0) }
+        return split(sizes: sizes, axis: a)
+    }
+
+    /// Pieces of the given sizes along `axis`, which must add up to its
+    /// length, as `torch.split(x, [s₀, s₁, …], dim)`.
+    public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
+        let a = checked { try Shapes.axis(axis, rank: rank, op: "split") }
+        if sizes.reduce(0, +) != shape[a] || sizes.contains(where: { $0 < 0 }) {
+            fail(
+                "split: sizes \(sizes) add up to \(sizes.reduce(0, +)), but axis \(axis) of shape "
+                    + "\(describe(shape)) has \(shape[a]); give sizes that add up to the axis' length.")
+        }
+        var start = 0
+        return sizes.map { size in
+            defer { start += size }
+            return narrow(axis: a, start: start, length: size)
+        }
+    }
+
+    /// `count` pieces of equal size along `axis` (the last one shorter when
+    /// the length does not divide), as `torch.chunk(x, count, dim)`.
+    public func chunk(_ count: Int, axis: Int = 0) -> [Tensor] {
+        let a = checked { try Shapes.axis(axis, rank: rank, op: "chunk") }
+        if count < 1 {
+            fail("chunk: the number of pieces must be at least 1, got \(count).")
+        }
+        return split(Swift.max(1, (shape[a] + count - 1) / count), axis: a)
+    }
+}

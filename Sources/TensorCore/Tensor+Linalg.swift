@@ -26,7 +26,7 @@ enum BLASThreads {
 @inline(__always)
 func gemm(
     _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
-    into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, beta: Float = 0
+    into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
 ) {
     if m == 0 || n == 0 { return }
     if k == 0 {
@@ -39,7 +39,7 @@ func gemm(
         transposeA ? CblasTrans : CblasNoTrans,
         transposeB ? CblasTrans : CblasNoTrans,
         Int32(m), Int32(n), Int32(k),
-        1, a, Int32(transposeA ? m : k),
+        alpha, a, Int32(transposeA ? m : k),
         b, Int32(transposeB ? k : n),
         beta, c, Int32(n))
 }
