@@ -46,6 +46,7 @@ public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, sca
     }
     return result.recorded("ScaledDotProductAttention", [q, k, v]) { g, _ in
         let gp = g.storage.pointer
+        let pp = attention.storage.pointer  // keeps P alive with the graph
         let dq: Tensor? = q.requiresGrad ? Tensor(repeating: 0, shape: q.shape) : nil
         let dk: Tensor? = k.requiresGrad ? Tensor(repeating: 0, shape: k.shape) : nil
         let dv: Tensor? = v.requiresGrad ? Tensor(repeating: 0, shape: v.shape) : nil

@@ -108,7 +108,7 @@ final class LayerTests: XCTestCase {
         }
         XCTAssertEqual(net.layers.count, 8)
         XCTAssertEqual(net(randn(5, 2)).shape, [5, 1])
-        XCTAssertEqual(net.namedParameters().map(\.name).first, "layers.0.weight")
+        XCTAssertEqual(net.namedParameters().map(\.name).first, "0.weight", "PyTorch's nn.Sequential keys")
         XCTAssertEqual(net.parameterCount, (2 * 8 + 8) + (8 * 8 + 8) + (8 + 1))
     }
 

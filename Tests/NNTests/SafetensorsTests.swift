@@ -64,13 +64,13 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertThrowsError(try model.load(from: path)) { error in
             XCTAssertTrue(error is CheckpointError, "a mismatch is the checkpoint's, not the file format's")
             XCTAssertTrue(
-                "\(error)".contains("layers.0.weight has shape [3, 2] in the checkpoint but [4, 2]"),
+                "\(error)".contains("0.weight has shape [3, 2] in the checkpoint but [4, 2]"),
                 "\(error)")
         }
         XCTAssertEqual(model.parameters().map(\.scalars), before)
         XCTAssertThrowsError(try ListModel().load(from: path)) { error in
             XCTAssertTrue("\(error)".contains("missing linears.0.weight"), "\(error)")
-            XCTAssertTrue("\(error)".contains("unexpected layers.0.bias, layers.0.weight"), "\(error)")
+            XCTAssertTrue("\(error)".contains("unexpected 0.bias, 0.weight"), "\(error)")
         }
     }
 

@@ -216,6 +216,80 @@ final class GradCheckTests: XCTestCase {
         ) { Ref.conv2d($0[0], $0[1], nil, stride: 2, padding: 0) }
     }
 
+    func testConvTranspose2d() {
+        // Seed 003's up-sampling geometry: kernel 4, stride 2, padding 1 doubles H and W.
+        check(
+            "convTranspose2d k4 s2 p1", [[2, 3, 3, 4], [3, 2, 4, 4], [2]],
+            { convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1) }
+        ) { Ref.convTranspose2d($0[0], $0[1], $0[2], stride: 2, padding: 1, outputPadding: 0) }
+        check(
+            "convTranspose2d output padding", [[1, 2, 3, 2], [2, 3, 3, 2]],
+            { convTranspose2d($0[0], weight: $0[1], bias: nil, stride: 3, padding: 1, outputPadding: 2) }
+        ) { Ref.convTranspose2d($0[0], $0[1], nil, stride: 3, padding: 1, outputPadding: 2) }
+    }
+
+    func testBatchNorm() {
+        check(
+            "batchNorm training", [[3, 4, 2, 3], [4], [4]],
+            { batchNorm($0[0], runningMean: nil, runningVar: nil, weight: $0[1], bias: $0[2], training: true) }
+        ) { Ref.batchNorm($0[0], mean: nil, variance: nil, weight: $0[1], bias: $0[2], eps: 1e-5) }
+        let (mean, variance): ([Float], [Float]) = ([0.5, -1, 0.25], [2, 0.5, 1.5])
+        check(
+            "batchNorm evaluation", [[2, 3, 4], [3], [3]],
+            {
+                batchNorm(
+                    $0[0], runningMean: Tensor(mean), runningVar: Tensor(variance), weight: $0[1], bias: $0[2],
+                    training: false)
+            }
+        ) {
+            Ref.batchNorm(
+                $0[0], mean: mean.map(Double.init), variance: variance.map(Double.init), weight: $0[1],
+                bias: $0[2], eps: 1e-5)
+        }
+    }
+
+    func testPad() {
+        check("pad last two axes", [[2, 2, 3]], { $0[0].pad([1, 2, 0, 1], value: 0.5) }) { r in
+            Ref.generate([2, 3, 6]) { i in
+                let (y, x) = (i[1], i[2] - 1)
+                return y < 2 && x >= 0 && x < 3 ? r[0][[i[0], y, x]] : 0.5
+            }
+        }
+    }
+
+    func testSplitAndChunk() {
+        check("split middle piece", [[2, 5, 3]], { $0[0].split(2, axis: 1)[1] }) { r in
+            Ref.generate([2, 2, 3]) { i in r[0][[i[0], i[1] + 2, i[2]]] }
+        }
+        check("chunk last piece", [[7, 2]], { $0[0].chunk(3)[2] }) { r in
+            Ref.generate([1, 2]) { i in r[0][[6, i[1]]] }
+        }
+        check(
+            "split sizes, all pieces", [[2, 6]],
+            { x in
+                let pieces = x[0].split(sizes: [1, 3, 2], axis: 1)
+                return pieces[0] * 2 + pieces[1].sum(axis: 1, keepDims: true)
+                    - pieces[2].square().sum(axis: 1, keepDims: true)
+            }
+        ) { r in
+            Ref.generate([2, 1]) { i in
+                let row = (0..<6).map { r[0][[i[0], $0]] }
+                return row[0] * 2 + row[1] + row[2] + row[3] - row[4] * row[4] - row[5] * row[5]
+            }
+        }
+    }
+
+    func testScaledDotProductAttention() {
+        check(
+            "attention", [[2, 4, 3], [2, 5, 3], [2, 5, 2]],
+            { scaledDotProductAttention($0[0], $0[1], $0[2]) }
+        ) { Ref.attention($0[0], $0[1], $0[2], scale: 1 / Foundation.sqrt(3)) }
+        check(
+            "attention with a scale", [[1, 3, 2], [1, 3, 2], [1, 3, 4]],
+            { scaledDotProductAttention($0[0], $0[1], $0[2], scale: 0.7) }
+        ) { Ref.attention($0[0], $0[1], $0[2], scale: Double(Float(0.7))) }
+    }
+
     func testUpsampleNearest() {
         check("upsample", [[1, 2, 2, 3]], { $0[0].upsampleNearest(scale: 2) }) { r in
             let x = r[0]

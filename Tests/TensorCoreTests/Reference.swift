@@ -121,6 +121,78 @@ struct Ref {
         }
     }
 
+    /// conv_transpose2d by its definition: each input pixel (h, w) adds
+    /// x[n, c, h, w]·W[c, o, i, j] to output pixel (h·s − p + i, w·s − p + j).
+    static func convTranspose2d(
+        _ x: Ref, _ w: Ref, _ bias: Ref?, stride: Int, padding: Int, outputPadding: Int
+    ) -> Ref {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (o, kh, kw) = (w.shape[1], w.shape[2], w.shape[3])
+        let oh = (h - 1) * stride - 2 * padding + kh + outputPadding
+        let ow = (wd - 1) * stride - 2 * padding + kw + outputPadding
+        var out = generate([n, o, oh, ow]) { idx in bias?.values[idx[1]] ?? 0 }
+        for index in indices([n, c, h, wd]) {
+            for oc in 0..<o {
+                for i in 0..<kh {
+                    for j in 0..<kw {
+                        let (y, xx) = (index[2] * stride - padding + i, index[3] * stride - padding + j)
+                        if y >= 0 && y < oh && xx >= 0 && xx < ow {
+                            out.values[((index[0] * o + oc) * oh + y) * ow + xx] +=
+                                x[index] * w[[index[1], oc, i, j]]
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// batch_norm: with `mean`/`variance` nil, the batch's statistics per
+    /// channel (biased variance), else the given running ones.
+    static func batchNorm(_ x: Ref, mean: [Double]?, variance: [Double]?, weight: Ref?, bias: Ref?, eps: Double)
+        -> Ref
+    {
+        let (n, c) = (x.shape[0], x.shape[1])
+        let spatial = x.count / (n * c)
+        func channel(_ ch: Int) -> [Double] {
+            (0..<n).flatMap { b in (0..<spatial).map { x.values[(b * c + ch) * spatial + $0] } }
+        }
+        let means = mean ?? (0..<c).map { channel($0).reduce(0, +) / Double(n * spatial) }
+        let variances: [Double] =
+            variance
+            ?? (0..<c).map { ch -> Double in
+                let squares: Double = channel(ch).reduce(0) { $0 + ($1 - means[ch]) * ($1 - means[ch]) }
+                return squares / Double(n * spatial)
+            }
+        var out = x
+        for i in 0..<x.count {
+            let ch = (i / spatial) % c
+            let normalized: Double = (x.values[i] - means[ch]) / (variances[ch] + eps).squareRoot()
+            let gamma: Double = weight?.values[ch] ?? 1
+            let beta: Double = bias?.values[ch] ?? 0
+            out.values[i] = normalized * gamma + beta
+        }
+        return out
+    }
+
+    /// softmax(q·kᵀ·s)·v for [B, N, C], [B, M, C], [B, M, D].
+    static func attention(_ q: Ref, _ k: Ref, _ v: Ref, scale: Double) -> Ref {
+        let (b, n, c, m, d) = (q.shape[0], q.shape[1], q.shape[2], k.shape[1], v.shape[2])
+        var out = Ref([b, n, d], [Double](repeating: 0, count: b * n * d))
+        for bi in 0..<b {
+            for i in 0..<n {
+                let scores = (0..<m).map { j in (0..<c).reduce(0) { $0 + q[[bi, i, $1]] * k[[bi, j, $1]] } * scale }
+                let largest = scores.max()!
+                let e = scores.map { Foundation.exp($0 - largest) }
+                let total = e.reduce(0, +)
+                for dd in 0..<d {
+                    out.values[(bi * n + i) * d + dd] = (0..<m).reduce(0) { $0 + e[$1] / total * v[[bi, $1, dd]] }
+                }
+            }
+        }
+        return out
+    }
+
     static func groupNorm(_ x: Ref, groups: Int, weight: Ref?, bias: Ref?, eps: Double) -> Ref {
         let (n, c) = (x.shape[0], x.shape[1])
         let spatial = x.count / (n * c)
