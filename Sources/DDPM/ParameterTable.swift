@@ -38,7 +38,8 @@ public struct ParameterTable: Displayable, CustomStringConvertible {
         var order: [String] = []
         var counts: [String: Int] = [:]
         for (name, shape, _) in parameters {
-            let key = name.split(separator: ".").prefix(depth).joined(separator: ".")
+            // The module's path (the key without the tensor's name), cut at `depth`.
+            let key = name.split(separator: ".").dropLast().prefix(depth).joined(separator: ".")
             if counts[key] == nil { order.append(key) }
             counts[key, default: 0] += shape.reduce(1, *)
         }
