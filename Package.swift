@@ -96,7 +96,7 @@ let package = Package(
 
         // Tests: one target per library target.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "NNTests", dependencies: ["NN"]),
+        .testTarget(name: "NNTests", dependencies: ["NN"], exclude: ["Goldens"]),
         .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol"]),
         .testTarget(name: "CellCompilerTests", dependencies: ["CellCompiler"]),
         .testTarget(name: "KernelTransportTests", dependencies: ["KernelTransport", "JupyterProtocol"]),
