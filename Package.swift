@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "DDPM", type: .dynamic, targets: ["DDPM"]),
         .executable(name: "ddpm-demo", targets: ["ddpm-demo"]),
         .executable(name: "ddpm-bench", targets: ["ddpm-bench"]),
+        .executable(name: "ddpm-bench-unet", targets: ["ddpm-bench-unet"]),
         .executable(name: "ddpm-kernel", targets: ["ddpm-kernel"]),
         .executable(name: "ddpm-executor", targets: ["ddpm-executor"]),
     ],
@@ -93,6 +94,7 @@ let package = Package(
         .executableTarget(name: "ddpm-executor", dependencies: ["ExecutorWire"]),
         .executableTarget(name: "ddpm-demo", dependencies: ["DDPM"]),
         .executableTarget(name: "ddpm-bench", dependencies: ["DDPM", "COpenBLAS"]),
+        .executableTarget(name: "ddpm-bench-unet", dependencies: ["DDPM"]),
 
         // Tests: one target per library target.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
