@@ -5,7 +5,7 @@
 // tensor made in one cell is the same kind of object in the next.
 //
 // Dependencies point one way:
-//   COpenBLAS ← TensorCore ← NN ← DDPM, with CNumerics (C loops) under NN and DDPM
+//   COpenBLAS, CTensorKernels ← TensorCore ← NN ← DDPM, with CNumerics (C loops) under NN and DDPM
 //   WireJSON ← ExecutorWire, CNotebookRuntime ← NotebookDisplay ← DDPM
 //   TensorCore, NotebookDisplay, CPNG, CCairo ← Plotting ← DDPM
 // and on the kernel side, which never imports the DSL:
@@ -49,11 +49,16 @@ let package = Package(
 
         // C numeric loops Swift does not vectorise ("kernel" elsewhere means the Jupyter kernel).
         .target(name: "CNumerics", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+        // TensorCore's inner loops on images (im2col, normalisation), vectorised by the C compiler,
+        // and its convolutions through oneDNN (Debian's libdnnl-dev, as PyTorch uses it on CPU).
+        .target(
+            name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
+            linkerSettings: [.linkedLibrary("dnnl")]),
         // The notebook runtime's C half: the interrupt flag, the call of a cell's entry point.
         .target(name: "CNotebookRuntime"),
 
         // The DSL, bottom to top.
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CTensorKernels"]),
         .target(name: "NN", dependencies: ["TensorCore", "CNumerics"]),
         .target(name: "NotebookDisplay", dependencies: ["ExecutorWire", "WireJSON", "CNotebookRuntime"]),
         .target(name: "Plotting", dependencies: ["TensorCore", "NotebookDisplay", "CPNG", "CCairo"]),

@@ -56,6 +56,21 @@ func run(_ name: String, _ model: NoisePredictor, channels: Int, size: Int) {
     print(String(format: "%@ sample: %.4f s/step", name, sample))
 }
 
+if CommandLine.arguments.contains("--conv") {
+    for (b, c, o, h) in [(64, 64, 64, 16), (64, 32, 32, 16), (64, 128, 64, 8), (64, 64, 64, 32)] {
+        let x = randn(b, c, h, h).requiringGrad()
+        let w = randn(o, c, 3, 3).requiringGrad()
+        let flops = 2.0 * Double(b * o * c * 9 * h * h)
+        let forward = median(10) { _ = withNoGrad { conv2d(x, weight: w, bias: nil, padding: 1) } }
+        let g = randn(b, o, h, h)
+        let both = median(10) { conv2d(x, weight: w, bias: nil, padding: 1).backward(g) }
+        print(
+            String(
+                format: "conv b%d c%d o%d %dx%d: fwd %.2f ms %.0f GFLOP/s; fwd+bwd %.2f ms %.0f GFLOP/s", b, c, o, h, h,
+                forward * 1e3, flops / forward / 1e9, both * 1e3, 3 * flops / both / 1e9))
+    }
+    exit(0)
+}
 run(
     "unet 16x16x1",
     UNet(

@@ -33,7 +33,8 @@ final class UNetTests: XCTestCase {
         guard got.shape == want.shape else { return }
         let scale = max(1, want.scalars.map(abs).max() ?? 0)
         let worst = zip(got.scalars, want.scalars).map { abs($0 - $1) }.max() ?? 0
-        XCTAssertLessThanOrEqual(worst / scale, tolerance, "\(what): largest difference \(worst) at scale \(scale)", line: line)
+        XCTAssertLessThanOrEqual(
+            worst / scale, tolerance, "\(what): largest difference \(worst) at scale \(scale)", line: line)
     }
 
     /// Runs L = Σ model(x) ⊙ w backward and compares output and gradients
@@ -126,7 +127,8 @@ final class UNetTests: XCTestCase {
 
     func testBadInputsSayWhatToDo() {
         // fail() traps; the messages are checked where they can be: the shape rules up front.
-        let unet = UNet(imageChannels: 1, baseChannels: 8, channelMults: [1, 2], resBlocks: 1, timeEmbeddingDim: 16, groups: 4)
+        let unet = UNet(
+            imageChannels: 1, baseChannels: 8, channelMults: [1, 2], resBlocks: 1, timeEmbeddingDim: 16, groups: 4)
         XCTAssertEqual(unet(zeros(1, 1, 28, 28), [5]).shape, [1, 1, 28, 28], "28 is a multiple of 2")
         let padded = UNet(
             imageChannels: 1, baseChannels: 8, channelMults: [1, 2, 2], resBlocks: 1, timeEmbeddingDim: 16, groups: 4,

@@ -9,7 +9,9 @@ import XCTest
 final class NormBlock: Module {
     let conv = Conv2d(2, 4, kernelSize: 3, padding: 1)
     let bnorm = BatchNorm2d(4)
-    let tail = Sequential { Dropout(p: 0.5); Identity() }
+    let tail = Sequential {
+        Dropout(p: 0.5); Identity()
+    }
 }
 
 final class ImageLayerTests: XCTestCase {
@@ -96,7 +98,8 @@ final class ImageLayerTests: XCTestCase {
     func testConvTransposeUpsampleAndIdentityShapes() {
         let x = randn(2, 3, 5, 6)
         XCTAssertEqual(ConvTranspose2d(3, 4, kernelSize: 4, stride: 2, padding: 1)(x).shape, [2, 4, 10, 12])
-        XCTAssertEqual(ConvTranspose2d(3, 4, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)(x).shape, [2, 4, 10, 12])
+        XCTAssertEqual(
+            ConvTranspose2d(3, 4, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)(x).shape, [2, 4, 10, 12])
         XCTAssertEqual(Upsample(scaleFactor: 2)(x).shape, [2, 3, 10, 12])
         XCTAssertTrue(Identity()(x) === x)
         XCTAssertEqual(ConvTranspose2d(3, 4, kernelSize: 4).weight.shape, [3, 4, 4, 4], "PyTorch's [in, out, k, k]")

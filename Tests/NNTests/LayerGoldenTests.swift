@@ -30,22 +30,29 @@ final class LayerGoldenTests: XCTestCase {
 
     /// Loads `<name>.state.*` into the layer, runs it on `<name>.<input>`s,
     /// backpropagates L = Σ out ⊙ w and compares everything.
-    func check(_ name: String, _ layer: Module?, inputs: [String], line: UInt = #line, _ forward: ([Tensor]) -> Tensor) throws {
+    func check(_ name: String, _ layer: Module?, inputs: [String], line: UInt = #line, _ forward: ([Tensor]) -> Tensor)
+        throws
+    {
         if let layer = layer {
             layer.zeroGrad()
             let prefix = name + ".state."
             try layer.loadStateDict(
-                Dictionary(uniqueKeysWithValues: LayerGoldenTests.golden.filter { $0.key.hasPrefix(prefix) }.map {
-                    (String($0.key.dropFirst(prefix.count)), $0.value)
-                }))
+                Dictionary(
+                    uniqueKeysWithValues: LayerGoldenTests.golden.filter { $0.key.hasPrefix(prefix) }.map {
+                        (String($0.key.dropFirst(prefix.count)), $0.value)
+                    }))
         }
         let tensors = inputs.map { value("\(name).\($0)").copy().requiringGrad() }
         let out = forward(tensors)
         (out * value("\(name).w")).sum().backward()
         assertClose(out, "\(name).out", line: line)
         for (input, tensor) in zip(inputs, tensors) { assertClose(tensor.grad, "\(name).grad.\(input)", line: line) }
-        for (key, parameter) in layer?.namedParameters() ?? [] { assertClose(parameter.grad, "\(name).grad.\(key)", line: line) }
-        for (key, buffer) in layer?.namedBuffers() ?? [] { assertClose(buffer.wrappedValue, "\(name).after.\(key)", line: line) }
+        for (key, parameter) in layer?.namedParameters() ?? [] {
+            assertClose(parameter.grad, "\(name).grad.\(key)", line: line)
+        }
+        for (key, buffer) in layer?.namedBuffers() ?? [] {
+            assertClose(buffer.wrappedValue, "\(name).after.\(key)", line: line)
+        }
     }
 
     func testConvTranspose2dMatchesPyTorch() throws {

@@ -216,6 +216,22 @@ final class GradCheckTests: XCTestCase {
         ) { Ref.conv2d($0[0], $0[1], nil, stride: 2, padding: 0) }
     }
 
+    /// The convolutions again by im2col and OpenBLAS (the fallback when
+    /// oneDNN cannot run one), in several chunks of images.
+    func testConvolutionsByIm2col() {
+        let (saved, savedChunk) = (ConvolutionBackend.useOneDNN, Scratch.chunkFloats)
+        ConvolutionBackend.useOneDNN = false
+        Scratch.chunkFloats = 100  // one image per column matrix
+        defer { (ConvolutionBackend.useOneDNN, Scratch.chunkFloats) = (saved, savedChunk) }
+        testConv2d()
+        testConvTranspose2d()
+        Scratch.chunkFloats = 64  // two images (8 × 4 column entries each) per column matrix
+        check(
+            "conv2d in chunks", [[3, 2, 3, 3], [2, 2, 2, 2], [2]],
+            { conv2d($0[0], weight: $0[1], bias: $0[2], stride: 1, padding: 0) }
+        ) { Ref.conv2d($0[0], $0[1], $0[2], stride: 1, padding: 0) }
+    }
+
     func testConvTranspose2d() {
         // Seed 003's up-sampling geometry: kernel 4, stride 2, padding 1 doubles H and W.
         check(
