@@ -86,3 +86,23 @@ let narrowUnet = SimpleUnet(imageChannels: 3, downChannels: [8, 16], timeEmbeddi
 try narrowUnet.load(from: "{path}")""")
     assert result.status == "error"
     assert "has shape [16, 3, 3, 3] in the checkpoint but [8, 3, 3, 3] in this model" in result.reply["evalue"]
+
+
+def test_convolutions_run_cell_after_cell_and_after_a_rollback(kernel):
+    """oneDNN's OpenMP threads do not survive fork(); the executor forks before
+    every cell, so a convolution in a cell after one that ran a convolution
+    would wait forever unless the threads are released before each fork."""
+    first = kernel.run("""
+let convX = randn(8, 16, 32, 32)
+let convLayer = Conv2d(16, 16, kernelSize: 3, padding: 1)
+let convFirst = withNoGrad { convLayer(convX) }""", timeout=60)
+    assert first.status == "ok", first.errors
+    for _ in range(3):
+        again = kernel.run("withNoGrad { (convLayer(convX) - convFirst).abs().max().item() }", timeout=30)
+        assert again.status == "ok", again.errors
+        assert again.result == "0.0"
+    trapped = kernel.run("_ = convLayer(convX).sum().item()\nlet outOfRange = [1][3]", timeout=30)
+    assert trapped.status == "error"
+    after = kernel.run("convLayer(convX).backward(ones(8, 16, 32, 32))\nconvLayer.weight.grad!.shape", timeout=30)
+    assert after.status == "ok", after.errors
+    assert after.result == "[16, 16, 3, 3]"
