@@ -52,7 +52,13 @@ let package = Package(
         // TensorCore's inner loops on images (im2col, normalisation), vectorised by the C compiler,
         // and its convolutions through oneDNN (Debian's libdnnl-dev, as PyTorch uses it on CPU).
         .target(
-            name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
+            name: "CTensorKernels",
+            // Reassociation lets sums vectorise (results stay within float rounding of PyTorch's).
+            cSettings: [
+                .unsafeFlags([
+                    "-O3", "-fno-math-errno", "-fassociative-math", "-fno-signed-zeros", "-fno-trapping-math",
+                ])
+            ],
             linkerSettings: [.linkedLibrary("dnnl")]),
         // The notebook runtime's C half: the interrupt flag, the call of a cell's entry point.
         .target(name: "CNotebookRuntime"),

@@ -6,12 +6,9 @@
 // oneDNN runs on OpenMP (libgomp), whose thread pool does not survive fork():
 // a child that uses it again waits forever for threads it does not have. The
 // executor forks before every cell, so the pool is released before each fork
-// (omp_pause_resource_all in a pthread_atfork handler) and started anew in the
-// child on first use.
+// and started anew in the child on first use (ddpm_openmp_ready, parallel.c).
 #include "ctensorkernels.h"
-#include <dlfcn.h>
 #include <oneapi/dnnl/dnnl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,22 +16,13 @@ static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 static int state;  // 0: not started, 1: ready, -1: unavailable
 
-// omp_pause_resource_all(omp_pause_hard) of OpenMP 5.0, found in the libgomp
-// that libdnnl loaded (looked up, so that nothing links libgomp by name).
-static int (*pause_openmp)(int kind);
-static void release_openmp_threads(void) {
-    if (pause_openmp) pause_openmp(2 /* omp_pause_hard */);
-}
-
 static int ready(void) {
     if (state == 0) {
         const char *choice = getenv("DDPM_CONV");
         if (choice && strcmp(choice, "im2col") == 0) {
             state = -1;
-        } else if (dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success &&
+        } else if (ddpm_openmp_ready() && dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success &&
                    dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) == dnnl_success) {
-            pause_openmp = (int (*)(int))dlsym(RTLD_DEFAULT, "omp_pause_resource_all");
-            pthread_atfork(release_openmp_threads, NULL, NULL);
             state = 1;
         } else {
             state = -1;

@@ -94,8 +94,8 @@ extension Module {
     public func withEvaluationMode<T>(_ body: () throws -> T) rethrows -> T {
         let modules = namedModules().compactMap { $0.module as? any ModeDependent }
         let saved = modules.map(\.training)
-        for var module in modules { module.training = false }
-        defer { for (var module, mode) in zip(modules, saved) { module.training = mode } }
+        for module in modules { module.training = false }
+        defer { for (module, mode) in zip(modules, saved) { module.training = mode } }
         return try body()
     }
 

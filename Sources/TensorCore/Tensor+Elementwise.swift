@@ -1,3 +1,5 @@
+internal import CTensorKernels
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -188,13 +190,9 @@ extension Tensor {
     /// x·σ(x), also called swish (Ramachandran et al. 2017), used by the UNet;
     /// d/dx = σ(x)·(1 + x·(1 − σ(x))).
     public func silu() -> Tensor {
-        map { $0 / (1 + expf(-$0)) }.recorded("SiLU", [self]) { g, _ in
-            [
-                g.zipMap(self) { g, x in
-                    let s = 1 / (1 + expf(-x))
-                    return g * s * (1 + x * (1 - s))
-                }
-            ]
+        let result = Tensor.make(shape) { ddpm_silu_forward(storage.pointer, $0, count) }
+        return result.recorded("SiLU", [self]) { g, _ in
+            [Tensor.make(self.shape) { ddpm_silu_backward(self.storage.pointer, g.storage.pointer, $0, self.count) }]
         }
     }
 

@@ -1,3 +1,5 @@
+internal import CTensorKernels
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -24,94 +26,27 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, 
         }
     }
     let spatial = x.count / Swift.max(n * channels, 1)
-    let perGroup = channels / groups
-    let m = perGroup * spatial
-    var means = [Float](repeating: 0, count: n * groups)
-    var rstds = [Float](repeating: 0, count: n * groups)
-    let xp = x.storage.pointer
-    let normalized = Tensor.make(x.shape) { xhat in
-        for s in 0..<(n * groups) {
-            let base = s * m
-            var mean: Double = 0
-            for i in 0..<m { mean += Double(xp[base + i]) }
-            mean /= Double(m)
-            var variance: Double = 0
-            for i in 0..<m {
-                let d = Double(xp[base + i]) - mean
-                variance += d * d
-            }
-            variance /= Double(m)
-            let rstd = Float(1 / (variance + Double(eps)).squareRoot())
-            means[s] = Float(mean)
-            rstds[s] = rstd
-            let mu = Float(mean)
-            for i in 0..<m { xhat[base + i] = (xp[base + i] - mu) * rstd }
-        }
-    }
-    let wp = weight?.storage.pointer
-    let bp = bias?.storage.pointer
+    // Only the statistics are kept for the backward pass, not x̂.
+    let statistics = Tensor.make([2, n * groups]) { _ in }
+    let (mean, rstd) = (statistics.storage.pointer, statistics.storage.pointer + n * groups)
+    let (xp, wp, bp) = (x.storage.pointer, weight?.storage.pointer, bias?.storage.pointer)
     let result = Tensor.make(x.shape) { out in
-        let xhat = normalized.storage.pointer
-        for b in 0..<n {
-            for c in 0..<channels {
-                let base = (b * channels + c) * spatial
-                let gamma = wp?[c] ?? 1
-                let beta = bp?[c] ?? 0
-                for i in 0..<spatial { out[base + i] = xhat[base + i] * gamma + beta }
-            }
-        }
+        ddpm_group_norm_forward(xp, n, channels, spatial, groups, wp, bp, eps, out, mean, rstd)
     }
     var inputs = [x]
     if let weight = weight { inputs.append(weight) }
     if let bias = bias { inputs.append(bias) }
     return result.recorded("GroupNorm", inputs) { g, _ in
-        let gp = g.storage.pointer
-        let xhat = normalized.storage.pointer
-        // With ĝ = g·γ over a group of m elements:
-        // ∂L/∂x = rstd/m · (m·ĝ − Σĝ − x̂·Σ(ĝ·x̂)).
-        let dx: Tensor? =
-            x.requiresGrad
-            ? Tensor.make(x.shape) { out in
-                for s in 0..<(n * groups) {
-                    let base = s * m
-                    let firstChannel = (s % groups) * perGroup
-                    var sumG: Float = 0
-                    var sumGX: Float = 0
-                    for i in 0..<m {
-                        let gamma = wp?[firstChannel + i / spatial] ?? 1
-                        let gh = gp[base + i] * gamma
-                        sumG += gh
-                        sumGX += gh * xhat[base + i]
-                    }
-                    let scale = rstds[s] / Float(m)
-                    for i in 0..<m {
-                        let gamma = wp?[firstChannel + i / spatial] ?? 1
-                        let gh = gp[base + i] * gamma
-                        out[base + i] = scale * (Float(m) * gh - sumG - xhat[base + i] * sumGX)
-                    }
-                }
-            } : nil
+        let dx: Tensor? = x.requiresGrad ? Tensor.make(x.shape) { _ in } : nil
+        let dw: Tensor? = weight?.requiresGrad == true ? Tensor.make([channels]) { _ in } : nil
+        let db: Tensor? = bias?.requiresGrad == true ? Tensor.make([channels]) { _ in } : nil
+        let (mean, rstd) = (statistics.storage.pointer, statistics.storage.pointer + n * groups)
+        ddpm_group_norm_backward(
+            xp, g.storage.pointer, n, channels, spatial, groups, wp, mean, rstd, dx?.storage.pointer,
+            dw?.storage.pointer, db?.storage.pointer)
         var grads = [dx]
-        if let weight = weight {
-            grads.append(
-                weight.requiresGrad
-                    ? Tensor.make([channels]) { out in
-                        for c in 0..<channels {
-                            var total: Float = 0
-                            for b in 0..<n {
-                                let base = (b * channels + c) * spatial
-                                for i in 0..<spatial { total += gp[base + i] * xhat[base + i] }
-                            }
-                            out[c] = total
-                        }
-                    } : nil)
-        }
-        if let bias = bias {
-            grads.append(
-                bias.requiresGrad
-                    ? g.sum(toShape: [1, channels] + [Int](repeating: 1, count: x.rank - 2))
-                        .reshape([channels]) : nil)
-        }
+        if weight != nil { grads.append(dw) }
+        if bias != nil { grads.append(db) }
         return grads
     }
 }

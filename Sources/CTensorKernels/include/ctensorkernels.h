@@ -50,3 +50,29 @@ int ddpm_conv2d_backward_weights(const ddpm_conv_shape *s, const float *x, const
 /// Whether the convolutions run through oneDNN: 1 unless DDPM_CONV=im2col is
 /// set in the environment (for comparisons) or oneDNN failed to start.
 int ddpm_conv_uses_onednn(void);
+
+/// body(context, begin, end) over 0 ..< n, split among OpenMP's threads (the
+/// cores) when n is at least 2·grain, else in one call on this thread.
+typedef void (*ddpm_range_body)(void *context, size_t begin, size_t end);
+void ddpm_parallel_for(size_t n, size_t grain, ddpm_range_body body, void *context);
+
+/// Makes OpenMP (libgomp, loaded by libdnnl) safe across fork() and returns
+/// whether it is there: its threads are released before every fork and
+/// started again on first use (see onednn.c).
+int ddpm_openmp_ready(void);
+
+/// y = x·σ(x) and its derivative dx = g·σ(x)·(1 + x·(1 − σ(x))), on all cores.
+void ddpm_silu_forward(const float *x, float *y, size_t n);
+void ddpm_silu_backward(const float *x, const float *g, float *dx, size_t n);
+
+/// Group normalisation of x [n, channels, spatial] in `groups` groups with an
+/// optional per-channel scale and shift; writes y and the statistics (mean and
+/// 1/√(σ² + ε), n·groups each) that the backward pass needs.
+void ddpm_group_norm_forward(const float *x, size_t n, size_t channels, size_t spatial, size_t groups,
+                             const float *weight, const float *bias, float eps, float *y, float *mean, float *rstd);
+
+/// ∂L/∂x (when dx is not NULL), ∂L/∂γ and ∂L/∂β (when not NULL) of
+/// ddpm_group_norm_forward given g = ∂L/∂y and its statistics.
+void ddpm_group_norm_backward(const float *x, const float *g, size_t n, size_t channels, size_t spatial,
+                              size_t groups, const float *weight, const float *mean, const float *rstd, float *dx,
+                              float *dweight, float *dbias);
