@@ -1,3 +1,5 @@
+internal import CTensorKernels
+
 /// Strides that read a tensor of `shape` as if it had the broadcast shape
 /// `target`: 0 along dimensions that are 1 in `shape` or missing from it.
 func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
@@ -51,20 +53,55 @@ func forEachRow(
     }
 }
 
+/// The number of rows when a tensor of `small` shape broadcasts over `shape`
+/// with one value per row: `small` equals `shape` on leading axes and is 1 on
+/// the rest (a bias `[B, C, 1, 1]` over `[B, C, H, W]`); nil otherwise.
+func rowsOfRowBroadcast(_ small: [Int], over shape: [Int]) -> Int? {
+    guard small.count <= shape.count else { return nil }
+    let padded = [Int](repeating: 1, count: shape.count - small.count) + small
+    var leading = 0
+    while leading < shape.count && padded[leading] == shape[leading] { leading += 1 }
+    guard padded[leading...].allSatisfy({ $0 == 1 }) else { return nil }
+    return shape[..<leading].reduce(1, *)
+}
+
 extension Tensor {
+    /// The C kernel of an arithmetic operator, by its symbol.
+    static func kernel(_ op: String) -> ddpm_binary_op? {
+        switch op {
+        case "+": return ddpm_add
+        case "-": return ddpm_subtract
+        case "*": return ddpm_multiply
+        case "/": return ddpm_divide
+        default: return nil
+        }
+    }
+
     /// Applies `f` elementwise to two tensors broadcast together (NumPy rules).
+    /// The four arithmetic operators run in C on all cores for equal shapes
+    /// and for one value per row.
     @inline(__always)
     static func broadcastMap(
         _ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float
     ) -> Tensor {
         let pa = a.storage.pointer
         let pb = b.storage.pointer
+        let kernel = kernel(op)
+        if a.shape == b.shape, let kernel = kernel {
+            return make(a.shape) { ddpm_binary_same(kernel, pa, pb, $0, a.count) }
+        }
         if a.shape == b.shape {
             return make(a.shape) { out in
                 for i in 0..<a.count { out[i] = f(pa[i], pb[i]) }
             }
         }
         let shape = checked { try Shapes.broadcast(a.shape, b.shape, op: op) }
+        if let kernel = kernel, shape == a.shape, let rows = rowsOfRowBroadcast(b.shape, over: shape) {
+            return make(shape) { ddpm_binary_rows(kernel, pa, pb, $0, rows, a.count / Swift.max(rows, 1), 0) }
+        }
+        if let kernel = kernel, shape == b.shape, let rows = rowsOfRowBroadcast(a.shape, over: shape) {
+            return make(shape) { ddpm_binary_rows(kernel, pb, pa, $0, rows, b.count / Swift.max(rows, 1), 1) }
+        }
         if b.count == 1 && shape == a.shape {
             let s = pb[0]
             return make(shape) { out in

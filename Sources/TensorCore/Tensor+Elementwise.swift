@@ -177,7 +177,9 @@ extension Tensor {
 
     /// max(x, 0).
     public func relu() -> Tensor {
-        map { Swift.max($0, 0) }.recorded("ReLU", [self]) { g, y in [g.zipMap(y) { g, y in y > 0 ? g : 0 }] }
+        Tensor.make(shape) { ddpm_relu_forward(storage.pointer, $0, count) }.recorded("ReLU", [self]) { g, y in
+            [Tensor.make(y.shape) { ddpm_relu_backward(y.storage.pointer, g.storage.pointer, $0, y.count) }]
+        }
     }
 
     /// σ(x) = 1 / (1 + e⁻ˣ).

@@ -76,3 +76,19 @@ void ddpm_group_norm_forward(const float *x, size_t n, size_t channels, size_t s
 void ddpm_group_norm_backward(const float *x, const float *g, size_t n, size_t channels, size_t spatial,
                               size_t groups, const float *weight, const float *mean, const float *rstd, float *dx,
                               float *dweight, float *dbias);
+
+/// The arithmetic of ddpm_binary_*.
+typedef enum { ddpm_add = 0, ddpm_subtract = 1, ddpm_multiply = 2, ddpm_divide = 3 } ddpm_binary_op;
+
+/// out[i] = a[i] op b[i] for i < n, on all cores.
+void ddpm_binary_same(ddpm_binary_op op, const float *a, const float *b, float *out, size_t n);
+
+/// A tensor with one value per row: out[r·inner + j] = a[r·inner + j] op s[r]
+/// (or s[r] op a[…] when `scalar_first`), for r < rows, j < inner; the
+/// broadcast of a bias [B, C, 1, 1] over [B, C, H, W].
+void ddpm_binary_rows(ddpm_binary_op op, const float *a, const float *s, float *out, size_t rows, size_t inner,
+                      int scalar_first);
+
+/// y = max(x, 0), and dx = g where y > 0, else 0.
+void ddpm_relu_forward(const float *x, float *y, size_t n);
+void ddpm_relu_backward(const float *y, const float *g, float *dx, size_t n);
