@@ -39,7 +39,13 @@ def median(count, body):
     return sorted(times)[len(times) // 2]
 
 
-def run(name, model, channels, size):
+only = sys.argv[sys.argv.index("--model") + 1] if "--model" in sys.argv else None
+
+
+def run(name, make_model, channels, size):
+    if only and not name.startswith(only):
+        return
+    model = make_model()
     torch.manual_seed(0)
     x0 = torch.rand(batch, channels, size, size) * 2 - 1
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
@@ -77,7 +83,7 @@ def small_unet(channels):
     )
 
 
-run("unet 16x16x1", small_unet(1), 1, 16)
-run("unet 32x32x3", small_unet(3), 3, 32)
-run("simple_unet 32x32x3", seed_unets.simple_unet(3, (32, 64, 128), 32), 3, 32)
+run("unet 16x16x1", lambda: small_unet(1), 1, 16)
+run("unet 32x32x3", lambda: small_unet(3), 3, 32)
+run("simple_unet 32x32x3", lambda: seed_unets.simple_unet(3, (32, 64, 128), 32), 3, 32)
 print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB resident")

@@ -1,18 +1,31 @@
 /// One recorded operation of the graph that `backward()` walks in reverse.
 ///
-/// `backward` receives the gradient of the loss with respect to the
-/// operation's output (and the output itself, so that closures need not
-/// capture it and form a cycle) and returns the gradient for each input, or
-/// nil for inputs that need none.
+/// A node holds, for each input, where that input's gradient goes (the node
+/// that computed it, or the leaf tensor itself), and not the input tensors:
+/// an intermediate result is freed as soon as nothing but the graph would hold
+/// it, unless a backward closure captured it because its derivative needs the
+/// value, as PyTorch keeps only its saved tensors. `backward` receives ∂L/∂output
+/// and returns the gradient for each input, or nil for inputs that need none.
 final class GradNode {
-    typealias Backward = (_ gradOutput: Tensor, _ output: Tensor) -> [Tensor?]
+    typealias Backward = (_ gradOutput: Tensor) -> [Tensor?]
+
+    /// Where an input's gradient goes.
+    enum Edge {
+        case node(GradNode)
+        case leaf(Tensor)
+        case none
+    }
+
     let name: String
-    private(set) var inputs: [Tensor]
+    private(set) var edges: [Edge]
     private(set) var backward: Backward?
 
     init(_ name: String, _ inputs: [Tensor], _ backward: @escaping Backward) {
         self.name = name
-        self.inputs = inputs
+        self.edges = inputs.map { input in
+            guard input.requiresGrad else { return .none }
+            return input.gradNode.map { .node($0) } ?? .leaf(input)
+        }
         self.backward = backward
     }
 
@@ -20,19 +33,19 @@ final class GradNode {
     // `withNoGrad` builds one node per operation per step) would free the
     // chain recursively, one stack frame group per node, and overflow the
     // stack. Past `maximumReleaseDepth` nested releases, a node hands its
-    // inputs to `deferred` instead, and the outermost release frees them in a
+    // edges to `deferred` instead, and the outermost release frees them in a
     // loop.
     private static let maximumReleaseDepth = 128
     private static var releaseDepth = 0
-    private static var deferred: [(inputs: [Tensor], backward: Backward?)] = []
+    private static var deferred: [(edges: [Edge], backward: Backward?)] = []
 
     deinit {
         if GradNode.releaseDepth >= GradNode.maximumReleaseDepth {
-            GradNode.deferred.append((inputs, backward))
+            GradNode.deferred.append((edges, backward))
             return
         }
         GradNode.releaseDepth += 1
-        inputs = []
+        edges = []
         backward = nil
         if GradNode.releaseDepth == 1 {
             while !GradNode.deferred.isEmpty { _ = GradNode.deferred.removeLast() }
@@ -64,16 +77,26 @@ public func withNoGrad<T>(_ body: () throws -> T) rethrows -> T {
 
 extension Tensor {
     /// Attaches a graph node to a freshly computed tensor when any input needs
-    /// a gradient; returns the tensor.
+    /// a gradient; returns the tensor. `backward` maps ∂L/∂self to the
+    /// inputs' gradients and keeps alive only what it captures.
     @inline(__always)
-    func recorded(
-        _ name: String, _ inputs: [Tensor], _ backward: @escaping (Tensor, Tensor) -> [Tensor?]
-    ) -> Tensor {
+    func recorded(_ name: String, _ inputs: [Tensor], _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
         if GradMode.isEnabled && inputs.contains(where: { $0.requiresGrad }) {
             requiresGrad = true
             gradNode = GradNode(name, inputs, backward)
         }
         return self
+    }
+
+    /// `recorded` for a derivative written with the output y (e^x, ReLU,
+    /// softmax): the node keeps y's memory (not this tensor, which would be a
+    /// cycle).
+    @inline(__always)
+    func recordedWithOutput(
+        _ name: String, _ inputs: [Tensor], _ backward: @escaping (_ gradOutput: Tensor, _ output: Tensor) -> [Tensor?]
+    ) -> Tensor {
+        let output = Tensor(shape: shape, storage: storage)
+        return recorded(name, inputs) { g in backward(g, output) }
     }
 
     /// Computes the gradient of this tensor with respect to every leaf that
@@ -105,46 +128,46 @@ extension Tensor {
             seed = Tensor(repeating: 1, shape: shape)
         }
 
-        // Reverse topological order of the graph below self, by an
-        // iterative depth-first search (deep graphs would overflow recursion).
-        var order: [Tensor] = []
+        guard let root = gradNode else {
+            accumulateGrad(seed)  // a leaf: its own gradient
+            return
+        }
+        // Reverse topological order of the nodes below self, by an iterative
+        // depth-first search (deep graphs would overflow recursion).
+        var order: [GradNode] = []
         var visited = Set<ObjectIdentifier>()
-        var stack: [(Tensor, Bool)] = [(self, false)]
-        while let (tensor, expanded) = stack.popLast() {
+        var stack: [(GradNode, Bool)] = [(root, false)]
+        while let (node, expanded) = stack.popLast() {
             if expanded {
-                order.append(tensor)
+                order.append(node)
                 continue
             }
-            guard visited.insert(ObjectIdentifier(tensor)).inserted else { continue }
-            stack.append((tensor, true))
-            if let node = tensor.gradNode {
-                for input in node.inputs where input.requiresGrad && !visited.contains(ObjectIdentifier(input)) {
-                    stack.append((input, false))
-                }
+            guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
+            stack.append((node, true))
+            for case .node(let input) in node.edges where !visited.contains(ObjectIdentifier(input)) {
+                stack.append((input, false))
             }
         }
 
         // Gradients are computed outside any graph (no higher-order terms).
-        GradMode.withNoGrad { propagate(seed, through: order) }
+        GradMode.withNoGrad { Tensor.propagate(seed, from: root, through: order) }
     }
 
-    private func propagate(_ seed: Tensor, through order: [Tensor]) {
-        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
-        for tensor in order.reversed() {
-            let id = ObjectIdentifier(tensor)
-            guard let gradOutput = grads.removeValue(forKey: id) else { continue }
-            guard let node = tensor.gradNode else {
-                tensor.accumulateGrad(gradOutput)
-                continue
-            }
-            let inputGrads = node.backward!(gradOutput, tensor)
-            for (input, inputGrad) in zip(node.inputs, inputGrads) {
-                guard input.requiresGrad, let inputGrad = inputGrad else { continue }
-                let key = ObjectIdentifier(input)
-                if let existing = grads[key] {
-                    grads[key] = existing.zipMap(inputGrad, +)
-                } else {
-                    grads[key] = inputGrad
+    /// Runs the nodes in reverse topological order, summing the gradients
+    /// that reach each node and adding those that reach a leaf to its `grad`.
+    private static func propagate(_ seed: Tensor, from root: GradNode, through order: [GradNode]) {
+        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+        for node in order.reversed() {
+            guard let gradOutput = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+            let inputGrads = node.backward!(gradOutput)
+            for (edge, inputGrad) in zip(node.edges, inputGrads) {
+                guard let inputGrad = inputGrad else { continue }
+                switch edge {
+                case .none: continue
+                case .leaf(let tensor): tensor.accumulateGrad(inputGrad)
+                case .node(let input):
+                    let key = ObjectIdentifier(input)
+                    grads[key] = grads[key].map { $0.zipMap(inputGrad, +) } ?? inputGrad
                 }
             }
         }

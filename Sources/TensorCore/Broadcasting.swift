@@ -145,9 +145,8 @@ extension Tensor {
                 for j in 0..<n { out[ot + j * it] += source[os + j] }
             }
         }
-        return result.recorded("SumToShape", [self]) { g, _ in
-            [g.broadcast(to: self.shape)]
-        }
+        let sourceShape = shape
+        return result.recorded("SumToShape", [self]) { g in [g.broadcast(to: sourceShape)] }
     }
 
     /// This tensor repeated along broadcast dimensions to `shape`
@@ -168,6 +167,6 @@ extension Tensor {
             }
         }
         let sourceShape = shape
-        return result.recorded("Broadcast", [self]) { g, _ in [g.sum(toShape: sourceShape)] }
+        return result.recorded("Broadcast", [self]) { g in [g.sum(toShape: sourceShape)] }
     }
 }

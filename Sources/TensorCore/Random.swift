@@ -11,7 +11,7 @@
 /// A reference type, so one generator can be handed to several calls and
 /// advances across them.
 public final class Generator: RandomNumberGenerator {
-    private var state: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private(set) var state: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     /// The generator used when none is passed; reseed it with `manualSeed`.
     public static let `default` = Generator(seed: 0)

@@ -44,7 +44,7 @@ public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, sca
                 k: m)
         }
     }
-    return result.recorded("ScaledDotProductAttention", [q, k, v]) { g, _ in
+    return result.recorded("ScaledDotProductAttention", [q, k, v]) { g in
         let gp = g.storage.pointer
         let pp = attention.storage.pointer  // keeps P alive with the graph
         let dq: Tensor? = q.requiresGrad ? Tensor(repeating: 0, shape: q.shape) : nil

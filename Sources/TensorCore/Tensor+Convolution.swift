@@ -189,7 +189,7 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int =
         }
     }
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
-    return result.recorded("Conv2d", inputs) { g, _ in
+    return result.recorded("Conv2d", inputs) { g in
         let gp = g.storage.pointer
         var shape = shape
         if ConvolutionBackend.useOneDNN {
@@ -264,7 +264,7 @@ extension Tensor {
             }
         }
         let inputShape = shape
-        return result.recorded("UpsampleNearest", [self]) { g, _ in
+        return result.recorded("UpsampleNearest", [self]) { g in
             let gp = g.storage.pointer
             return [
                 Tensor.make(inputShape) { out in
@@ -357,7 +357,7 @@ public func convTranspose2d(
         }
     }
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
-    return result.recorded("ConvTranspose2d", inputs) { g, _ in
+    return result.recorded("ConvTranspose2d", inputs) { g in
         let gp = g.storage.pointer
         var shape = shape
         if oneDNN {

@@ -2,6 +2,10 @@
 /// training each element is zeroed with probability `p` and the others are
 /// scaled by 1/(1 − p), so that the expected value is unchanged; in evaluation
 /// (or with p = 0) the input passes through untouched.
+///
+/// The mask is not kept for the backward pass: it is drawn again from the
+/// generator's state as it was, which costs less than the memory of a mask
+/// for every dropout layer of a network.
 public func dropout(_ x: Tensor, p: Float, training: Bool, generator: Generator = .default) -> Tensor {
     if !(p >= 0 && p <= 1) {
         fail("dropout: the probability p must lie in [0, 1], got \(p).")
@@ -9,13 +13,20 @@ public func dropout(_ x: Tensor, p: Float, training: Bool, generator: Generator 
     if !training || p == 0 { return x }
     // The kept elements' factor: 1/(1 − p), or 0 when everything is dropped.
     let keep: Float = p == 1 ? 0 : 1 / (1 - p)
-    let mask = Tensor.make(x.shape) { out in
-        for i in 0..<x.count { out[i] = generator.uniform() < p ? 0 : keep }
+    let (start, count, shape) = (generator.state, x.count, x.shape)
+    let result = Tensor.make(shape) { applyDropoutMask(x.storage.pointer, $0, count, p: p, keep: keep, generator) }
+    return result.recorded("Dropout", [x]) { g in
+        let replay = Generator(seed: 0)
+        replay.setState(start)
+        return [Tensor.make(shape) { applyDropoutMask(g.storage.pointer, $0, count, p: p, keep: keep, replay) }]
     }
-    let xp = x.storage.pointer
-    let mp = mask.storage.pointer
-    let result = Tensor.make(x.shape) { out in
-        for i in 0..<x.count { out[i] = xp[i] * mp[i] }
-    }
-    return result.recorded("Dropout", [x]) { g, _ in [g.zipMap(mask) { $0 * $1 }] }
+}
+
+/// out[i] = values[i] · m_i, where m_i is 0 with probability p (drawn from
+/// `generator`, one draw per element in order) and `keep` otherwise.
+private func applyDropoutMask(
+    _ values: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int, p: Float, keep: Float,
+    _ generator: Generator
+) {
+    for i in 0..<count { out[i] = generator.uniform() < p ? 0 : values[i] * keep }
 }

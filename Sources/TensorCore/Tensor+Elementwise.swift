@@ -32,26 +32,24 @@ extension Tensor {
 
     // MARK: Arithmetic
 
+    // `+` and `-` keep only shapes for their backward pass: their operands'
+    // values are not needed, so the graph does not keep them alive.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        broadcastMap(a, b, op: "+", +).recorded("Add", [a, b]) { g, _ in
-            [
-                a.requiresGrad ? g.sum(toShape: a.shape) : nil,
-                b.requiresGrad ? g.sum(toShape: b.shape) : nil,
-            ]
+        let (needA, needB, shapeA, shapeB) = (a.requiresGrad, b.requiresGrad, a.shape, b.shape)
+        return broadcastMap(a, b, op: "+", +).recorded("Add", [a, b]) { g in
+            [needA ? g.sum(toShape: shapeA) : nil, needB ? g.sum(toShape: shapeB) : nil]
         }
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        broadcastMap(a, b, op: "-", -).recorded("Sub", [a, b]) { g, _ in
-            [
-                a.requiresGrad ? g.sum(toShape: a.shape) : nil,
-                b.requiresGrad ? g.map { -$0 }.sum(toShape: b.shape) : nil,
-            ]
+        let (needA, needB, shapeA, shapeB) = (a.requiresGrad, b.requiresGrad, a.shape, b.shape)
+        return broadcastMap(a, b, op: "-", -).recorded("Sub", [a, b]) { g in
+            [needA ? g.sum(toShape: shapeA) : nil, needB ? g.map { -$0 }.sum(toShape: shapeB) : nil]
         }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        broadcastMap(a, b, op: "*", *).recorded("Mul", [a, b]) { g, _ in
+        broadcastMap(a, b, op: "*", *).recorded("Mul", [a, b]) { g in
             [
                 a.requiresGrad ? broadcastMap(g, b, op: "*", *).sum(toShape: a.shape) : nil,
                 b.requiresGrad ? broadcastMap(g, a, op: "*", *).sum(toShape: b.shape) : nil,
@@ -60,7 +58,7 @@ extension Tensor {
     }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        broadcastMap(a, b, op: "/", /).recorded("Div", [a, b]) { g, y in
+        broadcastMap(a, b, op: "/", /).recordedWithOutput("Div", [a, b]) { g, y in
             // ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b² = −y/b
             [
                 a.requiresGrad ? broadcastMap(g, b, op: "/", /).sum(toShape: a.shape) : nil,
@@ -71,11 +69,11 @@ extension Tensor {
     }
 
     public static prefix func - (a: Tensor) -> Tensor {
-        a.map { -$0 }.recorded("Neg", [a]) { g, _ in [g.map { -$0 }] }
+        a.map { -$0 }.recorded("Neg", [a]) { g in [g.map { -$0 }] }
     }
 
     public static func + (a: Tensor, s: Float) -> Tensor {
-        a.map { $0 + s }.recorded("AddScalar", [a]) { g, _ in [g] }
+        a.map { $0 + s }.recorded("AddScalar", [a]) { g in [g] }
     }
 
     public static func + (s: Float, a: Tensor) -> Tensor { a + s }
@@ -83,11 +81,11 @@ extension Tensor {
     public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
 
     public static func - (s: Float, a: Tensor) -> Tensor {
-        a.map { s - $0 }.recorded("RSubScalar", [a]) { g, _ in [g.map { -$0 }] }
+        a.map { s - $0 }.recorded("RSubScalar", [a]) { g in [g.map { -$0 }] }
     }
 
     public static func * (a: Tensor, s: Float) -> Tensor {
-        a.map { $0 * s }.recorded("MulScalar", [a]) { g, _ in [g.map { $0 * s }] }
+        a.map { $0 * s }.recorded("MulScalar", [a]) { g in [g.map { $0 * s }] }
     }
 
     public static func * (s: Float, a: Tensor) -> Tensor { a * s }
@@ -95,7 +93,7 @@ extension Tensor {
     public static func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
 
     public static func / (s: Float, a: Tensor) -> Tensor {
-        a.map { s / $0 }.recorded("RDivScalar", [a]) { g, y in
+        a.map { s / $0 }.recorded("RDivScalar", [a]) { g in
             // ∂(s/x)/∂x = −s/x² = −y²/s; written with x to stay exact when s = 0.
             [g.zipMap(a) { g, x in -g * s / (x * x) }]
         }
@@ -142,49 +140,50 @@ extension Tensor {
 
     /// eˣ.
     public func exp() -> Tensor {
-        map { expf($0) }.recorded("Exp", [self]) { g, y in [g.zipMap(y) { $0 * $1 }] }
+        map { expf($0) }.recordedWithOutput("Exp", [self]) { g, y in [g.zipMap(y) { $0 * $1 }] }
     }
 
     /// The natural logarithm.
     public func log() -> Tensor {
-        map { logf($0) }.recorded("Log", [self]) { g, _ in [g.zipMap(self) { $0 / $1 }] }
+        map { logf($0) }.recorded("Log", [self]) { g in [g.zipMap(self) { $0 / $1 }] }
     }
 
     /// √x.
     public func sqrt() -> Tensor {
-        map { $0.squareRoot() }.recorded("Sqrt", [self]) { g, y in [g.zipMap(y) { 0.5 * $0 / $1 }] }
+        map { $0.squareRoot() }.recordedWithOutput("Sqrt", [self]) { g, y in [g.zipMap(y) { 0.5 * $0 / $1 }] }
     }
 
     /// x².
     public func square() -> Tensor {
-        map { $0 * $0 }.recorded("Square", [self]) { g, _ in [g.zipMap(self) { 2 * $0 * $1 }] }
+        map { $0 * $0 }.recorded("Square", [self]) { g in [g.zipMap(self) { 2 * $0 * $1 }] }
     }
 
     /// xᵖ for a constant exponent.
     public func pow(_ p: Float) -> Tensor {
         if p == 2 { return square() }
-        return map { powf($0, p) }.recorded("Pow", [self]) { g, _ in
+        return map { powf($0, p) }.recorded("Pow", [self]) { g in
             [g.zipMap(self) { g, x in g * p * powf(x, p - 1) }]
         }
     }
 
     /// |x|, with derivative 0 at 0 as in PyTorch.
     public func abs() -> Tensor {
-        map { Swift.abs($0) }.recorded("Abs", [self]) { g, _ in
+        map { Swift.abs($0) }.recorded("Abs", [self]) { g in
             [g.zipMap(self) { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
         }
     }
 
     /// max(x, 0).
     public func relu() -> Tensor {
-        Tensor.make(shape) { ddpm_relu_forward(storage.pointer, $0, count) }.recorded("ReLU", [self]) { g, y in
+        Tensor.make(shape) { ddpm_relu_forward(storage.pointer, $0, count) }.recordedWithOutput("ReLU", [self]) {
+            g, y in
             [Tensor.make(y.shape) { ddpm_relu_backward(y.storage.pointer, g.storage.pointer, $0, y.count) }]
         }
     }
 
     /// σ(x) = 1 / (1 + e⁻ˣ).
     public func sigmoid() -> Tensor {
-        map { 1 / (1 + expf(-$0)) }.recorded("Sigmoid", [self]) { g, y in
+        map { 1 / (1 + expf(-$0)) }.recordedWithOutput("Sigmoid", [self]) { g, y in
             [g.zipMap(y) { g, y in g * y * (1 - y) }]
         }
     }
@@ -193,29 +192,29 @@ extension Tensor {
     /// d/dx = σ(x)·(1 + x·(1 − σ(x))).
     public func silu() -> Tensor {
         let result = Tensor.make(shape) { ddpm_silu_forward(storage.pointer, $0, count) }
-        return result.recorded("SiLU", [self]) { g, _ in
+        return result.recorded("SiLU", [self]) { g in
             [Tensor.make(self.shape) { ddpm_silu_backward(self.storage.pointer, g.storage.pointer, $0, self.count) }]
         }
     }
 
     /// tanh(x).
     public func tanh() -> Tensor {
-        map { tanhf($0) }.recorded("Tanh", [self]) { g, y in [g.zipMap(y) { g, y in g * (1 - y * y) }] }
+        map { tanhf($0) }.recordedWithOutput("Tanh", [self]) { g, y in [g.zipMap(y) { g, y in g * (1 - y * y) }] }
     }
 
     /// sin(x), for sinusoidal step embeddings.
     public func sin() -> Tensor {
-        map { sinf($0) }.recorded("Sin", [self]) { g, _ in [g.zipMap(self) { $0 * cosf($1) }] }
+        map { sinf($0) }.recorded("Sin", [self]) { g in [g.zipMap(self) { $0 * cosf($1) }] }
     }
 
     /// cos(x), for sinusoidal step embeddings.
     public func cos() -> Tensor {
-        map { cosf($0) }.recorded("Cos", [self]) { g, _ in [g.zipMap(self) { -$0 * sinf($1) }] }
+        map { cosf($0) }.recorded("Cos", [self]) { g in [g.zipMap(self) { -$0 * sinf($1) }] }
     }
 
     /// x clamped into [lower, upper]; the derivative is 1 inside, 0 outside.
     public func clamp(min lower: Float = -.infinity, max upper: Float = .infinity) -> Tensor {
-        map { Swift.min(Swift.max($0, lower), upper) }.recorded("Clamp", [self]) { g, _ in
+        map { Swift.min(Swift.max($0, lower), upper) }.recorded("Clamp", [self]) { g in
             [g.zipMap(self) { g, x in x >= lower && x <= upper ? g : 0 }]
         }
     }

@@ -8,7 +8,7 @@ extension Tensor {
         let resolved = checked { try Shapes.reshape(shape, to: newShape) }
         if resolved == shape { return self }
         let inputShape = shape
-        return Tensor(shape: resolved, storage: storage).recorded("Reshape", [self]) { g, _ in
+        return Tensor(shape: resolved, storage: storage).recorded("Reshape", [self]) { g in
             [g.reshape(inputShape)]
         }
     }
@@ -59,7 +59,7 @@ extension Tensor {
         }
         var inverse = [Int](repeating: 0, count: rank)
         for (i, a) in order.enumerated() { inverse[a] = i }
-        return result.recorded("Permute", [self]) { g, _ in [g.permute(inverse)] }
+        return result.recorded("Permute", [self]) { g in [g.permute(inverse)] }
     }
 
     /// `permute` with the axes as arguments: `x.permute(0, 2, 3, 1)`.
@@ -99,7 +99,7 @@ extension Tensor {
             }
         }
         let inputShape = shape
-        return result.recorded("Narrow", [self]) { g, _ in
+        return result.recorded("Narrow", [self]) { g in
             let gradient = Tensor(repeating: 0, shape: inputShape)
             let gp = g.storage.pointer
             for o in 0..<outer {
@@ -159,7 +159,7 @@ extension Tensor {
             }
         }
         let inputShape = shape
-        return result.recorded("GatherRows", [self]) { g, _ in
+        return result.recorded("GatherRows", [self]) { g in
             let gradient = Tensor(repeating: 0, shape: inputShape)
             let gp = g.storage.pointer
             let dp = gradient.storage.pointer
@@ -191,11 +191,13 @@ public func concat(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
             start += size
         }
     }
-    return result.recorded("Concat", tensors) { g, _ in
+    // Only which inputs need a gradient and their lengths: not their values.
+    let pieces = tensors.map { (needsGrad: $0.requiresGrad, length: $0.shape[a]) }
+    return result.recorded("Concat", tensors) { g in
         var start = 0
-        return tensors.map { tensor in
-            defer { start += tensor.shape[a] }
-            return tensor.requiresGrad ? g.narrow(axis: a, start: start, length: tensor.shape[a]) : nil
+        return pieces.map { piece in
+            defer { start += piece.length }
+            return piece.needsGrad ? g.narrow(axis: a, start: start, length: piece.length) : nil
         }
     }
 }
@@ -235,7 +237,7 @@ extension Tensor {
         forEachRow(inputShape, Tensor.strides(inputShape), paddedStrides) { i, length, _, _, o, _ in
             (out + offset + o).update(from: source + i, count: length)
         }
-        return result.recorded("Pad", [self]) { g, _ in
+        return result.recorded("Pad", [self]) { g in
             let gp = g.storage.pointer
             return [
                 Tensor.make(inputShape) { gradient in

@@ -74,7 +74,7 @@ extension Tensor {
             // One matrix on the right: the batch folds into the rows of A.
             let rows = count / Swift.max(k, 1)
             let result = Tensor.product(shape, a, transposeA: false, b, transposeB: false, m: rows, n: n, k: k)
-            return result.recorded("MatMul", [self, other]) { g, _ in
+            return result.recorded("MatMul", [self, other]) { g in
                 // ∂L/∂A = g·Bᵀ, ∂L/∂B = Aᵀ·g
                 let gp = g.storage.pointer
                 return [
@@ -96,7 +96,7 @@ extension Tensor {
                     into: out + i * m * n, m: m, n: n, k: k)
             }
         }
-        return result.recorded("BatchMatMul", [self, other]) { g, _ in
+        return result.recorded("BatchMatMul", [self, other]) { g in
             let gp = g.storage.pointer
             let da: Tensor? =
                 self.requiresGrad
@@ -153,7 +153,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
             m: rows, n: outFeatures, k: inFeatures, beta: bias == nil ? 0 : 1)
     }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    return result.recorded("Linear", inputs) { g, _ in
+    return result.recorded("Linear", inputs) { g in
         let gp = g.storage.pointer
         // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g
         var grads: [Tensor?] = [

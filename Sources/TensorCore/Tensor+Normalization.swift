@@ -36,7 +36,7 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, 
     var inputs = [x]
     if let weight = weight { inputs.append(weight) }
     if let bias = bias { inputs.append(bias) }
-    return result.recorded("GroupNorm", inputs) { g, _ in
+    return result.recorded("GroupNorm", inputs) { g in
         let dx: Tensor? = x.requiresGrad ? Tensor.make(x.shape) { _ in } : nil
         let dw: Tensor? = weight?.requiresGrad == true ? Tensor.make([channels]) { _ in } : nil
         let db: Tensor? = bias?.requiresGrad == true ? Tensor.make([channels]) { _ in } : nil
@@ -75,7 +75,7 @@ extension Tensor {
                 }
             }
         }
-        return result.recorded("Softmax", [self]) { g, y in
+        return result.recordedWithOutput("Softmax", [self]) { g, y in
             // ∂L/∂x = y ⊙ (g − Σ_j g_j y_j)
             let gp = g.storage.pointer
             let yp = y.storage.pointer
@@ -181,7 +181,7 @@ public func batchNorm(
     var inputs = [x]
     if let weight = weight { inputs.append(weight) }
     if let bias = bias { inputs.append(bias) }
-    return result.recorded("BatchNorm", inputs) { g, _ in
+    return result.recorded("BatchNorm", inputs) { g in
         let gp = g.storage.pointer
         // Per channel: Σg and Σg·x̂, with x̂ = (x − μ)·rstd.
         var sumG = [Float](repeating: 0, count: channels)

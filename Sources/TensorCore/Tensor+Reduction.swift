@@ -78,7 +78,7 @@ extension Tensor {
             }
         }
         let inputShape = shape
-        return output.recorded("Max", [self]) { g, _ in
+        return output.recorded("Max", [self]) { g in
             let gradient = Tensor(repeating: 0, shape: inputShape)
             let gp = g.storage.pointer
             for (k, position) in positions.enumerated() { gradient.storage.pointer[position] += gp[k] }

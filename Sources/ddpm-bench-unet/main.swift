@@ -33,7 +33,12 @@ func median(_ count: Int, _ body: () -> Void) -> Double {
     return times[times.count / 2]
 }
 
-func run(_ name: String, _ model: NoisePredictor, channels: Int, size: Int) {
+/// `--model NAME` runs only the rows whose name starts with NAME.
+let only = CommandLine.arguments.firstIndex(of: "--model").map { CommandLine.arguments[$0 + 1] }
+
+func run(_ name: String, _ model: @autoclosure () -> NoisePredictor, channels: Int, size: Int) {
+    if let only = only, !name.hasPrefix(only) { return }
+    let model = model()
     manualSeed(0)
     let x0 = rand(shape: [batch, channels, size, size], low: -1, high: 1)
     let optimizer = Adam(model.parameters(), lr: 1e-4)
