@@ -1,12 +1,7 @@
 #include "ctensorkernels.h"
+#include "vector_math.h"
 
-#if defined(__x86_64__)
-#define VECTORISED __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define VECTORISED
-#endif
 
-enum { grain = 1 << 15 };
 
 typedef struct {
     ddpm_binary_op op;
@@ -30,7 +25,7 @@ VECTORISED static void same_range(void *context, size_t begin, size_t end) {
 
 void ddpm_binary_same(ddpm_binary_op op, const float *a, const float *b, float *out, size_t n) {
     binary_task t = {op, a, b, out, 0, 0};
-    ddpm_parallel_for(n, grain, same_range, &t);
+    ddpm_parallel_for(n, elementwise_grain, same_range, &t);
 }
 
 // Over whole rows [begin, end).
@@ -62,7 +57,7 @@ VECTORISED static void rows_range(void *context, size_t begin, size_t end) {
 void ddpm_binary_rows(ddpm_binary_op op, const float *a, const float *s, float *out, size_t rows, size_t inner,
                       int scalar_first) {
     binary_task t = {op, a, s, out, inner, scalar_first};
-    size_t rows_per_grain = inner >= grain ? 1 : grain / (inner ? inner : 1);
+    size_t rows_per_grain = inner >= elementwise_grain ? 1 : elementwise_grain / (inner ? inner : 1);
     ddpm_parallel_for(rows, rows_per_grain, rows_range, &t);
 }
 
@@ -82,10 +77,10 @@ VECTORISED static void relu_backward_range(void *context, size_t begin, size_t e
 
 void ddpm_relu_forward(const float *x, float *y, size_t n) {
     binary_task t = {ddpm_add, x, NULL, y, 0, 0};
-    ddpm_parallel_for(n, grain, relu_forward_range, &t);
+    ddpm_parallel_for(n, elementwise_grain, relu_forward_range, &t);
 }
 
 void ddpm_relu_backward(const float *y, const float *g, float *dx, size_t n) {
     binary_task t = {ddpm_add, y, g, dx, 0, 0};
-    ddpm_parallel_for(n, grain, relu_backward_range, &t);
+    ddpm_parallel_for(n, elementwise_grain, relu_backward_range, &t);
 }

@@ -43,7 +43,7 @@ extension UNet {
         }
 
         public func callAsFunction(_ x: Tensor, timeEmbedding: Tensor, labels: [Int]?) -> Tensor {
-            var out = conv_1(norm_1(x).silu())
+            var out = conv_1(norm_1(x, then: .silu))
             if let timeBias = timeBias {
                 out = out + timeBias(timeEmbedding.silu()).unsqueeze(axis: -1).unsqueeze(axis: -1)
             }
@@ -53,7 +53,7 @@ extension UNet {
                 }
                 out = out + classBias(labels).unsqueeze(axis: -1).unsqueeze(axis: -1)
             }
-            out = conv_2(norm_2(out).silu()) + residualConnection(x)
+            out = conv_2(norm_2(out, then: .silu)) + residualConnection(x)
             return attention(out)
         }
     }

@@ -177,7 +177,7 @@ public final class UNet: NoisePredictor {
             x = layer(x, timeEmbedding: timeEmbedding, labels: y)
             record?("ups.\(i)", layer.kind, x)
         }
-        x = outNorm(x).silu()
+        x = outNorm(x, then: .silu)
         record?("out_norm", "GroupNorm, SiLU", x)
         x = outConv(x)
         if initialPad > 0 {

@@ -23,4 +23,11 @@ public final class GroupNorm: Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         groupNorm(input, groups: groups, weight: weight, bias: bias, eps: eps)
     }
+
+    /// The normalisation followed by `activation` in one pass,
+    /// `norm(x, then: .silu)` = `norm(x).silu()`, keeping less for the
+    /// backward pass.
+    public func callAsFunction(_ input: Tensor, then activation: FusedActivation) -> Tensor {
+        groupNorm(input, groups: groups, weight: weight, bias: bias, eps: eps, then: activation)
+    }
 }

@@ -22,11 +22,21 @@ public func dropout(_ x: Tensor, p: Float, training: Bool, generator: Generator 
     }
 }
 
-/// out[i] = values[i] · m_i, where m_i is 0 with probability p (drawn from
-/// `generator`, one draw per element in order) and `keep` otherwise.
+/// out[i] = values[i] · m_i, where m_i is 0 with probability p and `keep`
+/// otherwise, drawn from `generator`: four 16-bit draws from each 64-bit
+/// number (p is resolved to 1/65536).
 private func applyDropoutMask(
     _ values: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int, p: Float, keep: Float,
     _ generator: Generator
 ) {
-    for i in 0..<count { out[i] = generator.uniform() < p ? 0 : values[i] * keep }
+    let threshold = UInt64((Double(p) * 65_536).rounded())
+    var i = 0
+    while i < count {
+        var bits = generator.next()
+        for _ in 0..<Swift.min(4, count - i) {
+            out[i] = bits & 0xFFFF < threshold ? 0 : values[i] * keep
+            bits >>= 16
+            i += 1
+        }
+    }
 }

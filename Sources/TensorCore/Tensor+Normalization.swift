@@ -12,8 +12,13 @@ internal import CTensorKernels
 ///
 ///     y = (x − μ) / √(σ² + ε) · γ_c + β_c,
 ///
-/// with the biased variance σ², then scaled and shifted per channel.
-public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
+/// with the biased variance σ², then scaled and shifted per channel. With
+/// `then: .silu`, y = SiLU(GroupNorm(x)) in one pass: the same values as
+/// `groupNorm(…).silu()`, without keeping the normalised tensor for the
+/// backward pass (it is recomputed), as every block of the UNet uses the pair.
+public func groupNorm(
+    _ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5, then activation: FusedActivation? = nil
+) -> Tensor {
     if x.rank < 2 || groups < 1 || x.shape[1] % groups != 0 {
         fail(
             "groupNorm: cannot split the \(x.rank >= 2 ? x.shape[1] : 0) channels of shape \(describe(x.shape)) "
@@ -30,19 +35,20 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, 
     let statistics = Tensor.make([2, n * groups]) { _ in }
     let (mean, rstd) = (statistics.storage.pointer, statistics.storage.pointer + n * groups)
     let (xp, wp, bp) = (x.storage.pointer, weight?.storage.pointer, bias?.storage.pointer)
+    let silu: Int32 = activation == .silu ? 1 : 0
     let result = Tensor.make(x.shape) { out in
-        ddpm_group_norm_forward(xp, n, channels, spatial, groups, wp, bp, eps, out, mean, rstd)
+        ddpm_group_norm_forward(xp, n, channels, spatial, groups, wp, bp, eps, silu, out, mean, rstd)
     }
     var inputs = [x]
     if let weight = weight { inputs.append(weight) }
     if let bias = bias { inputs.append(bias) }
-    return result.recorded("GroupNorm", inputs) { g in
+    return result.recorded(activation == .silu ? "GroupNormSiLU" : "GroupNorm", inputs) { g in
         let dx: Tensor? = x.requiresGrad ? Tensor.make(x.shape) { _ in } : nil
         let dw: Tensor? = weight?.requiresGrad == true ? Tensor.make([channels]) { _ in } : nil
         let db: Tensor? = bias?.requiresGrad == true ? Tensor.make([channels]) { _ in } : nil
         let (mean, rstd) = (statistics.storage.pointer, statistics.storage.pointer + n * groups)
         ddpm_group_norm_backward(
-            xp, g.storage.pointer, n, channels, spatial, groups, wp, mean, rstd, dx?.storage.pointer,
+            xp, g.storage.pointer, n, channels, spatial, groups, wp, bp, silu, mean, rstd, dx?.storage.pointer,
             dw?.storage.pointer, db?.storage.pointer)
         var grads = [dx]
         if weight != nil { grads.append(dw) }
@@ -97,6 +103,12 @@ extension Tensor {
     }
 }
 
+/// An activation computed in the same pass as the normalisation before it.
+public enum FusedActivation: Sendable {
+    /// x·σ(x) (`torch.nn.SiLU`).
+    case silu
+}
+
 /// Batch normalisation (Ioffe & Szegedy 2015, Alg. 1), as
 /// `torch.nn.functional.batch_norm` over the channels of `[N, C, ...]`:
 ///
@@ -134,27 +146,14 @@ public func batchNorm(
     var means = [Float](repeating: 0, count: channels)
     var rstds = [Float](repeating: 0, count: channels)
     if training {
-        for c in 0..<channels {
-            var total: Double = 0
-            for b in 0..<n {
-                let row = xp + (b * channels + c) * spatial
-                for i in 0..<spatial { total += Double(row[i]) }
-            }
-            let mean = total / Double(m)
-            var squares: Double = 0
-            for b in 0..<n {
-                let row = xp + (b * channels + c) * spatial
-                for i in 0..<spatial {
-                    let d = Double(row[i]) - mean
-                    squares += d * d
-                }
-            }
-            let variance = squares / Double(m)
-            means[c] = Float(mean)
-            rstds[c] = Float(1 / (variance + Double(eps)).squareRoot())
-            if let rm = runningMean?.storage.pointer, let rv = runningVar?.storage.pointer {
-                rm[c] = (1 - momentum) * rm[c] + momentum * Float(mean)
-                rv[c] = (1 - momentum) * rv[c] + momentum * Float(squares / Double(m - 1))
+        var variances = [Float](repeating: 0, count: channels)
+        ddpm_batch_norm_statistics(xp, n, channels, spatial, &means, &variances)
+        for c in 0..<channels { rstds[c] = 1 / (variances[c] + eps).squareRoot() }
+        if let rm = runningMean?.storage.pointer, let rv = runningVar?.storage.pointer {
+            let unbiased = Float(m) / Float(m - 1)
+            for c in 0..<channels {
+                rm[c] = (1 - momentum) * rm[c] + momentum * means[c]
+                rv[c] = (1 - momentum) * rv[c] + momentum * variances[c] * unbiased
             }
         }
     } else {
@@ -167,62 +166,33 @@ public func batchNorm(
     }
     let wp = weight?.storage.pointer
     let bp = bias?.storage.pointer
-    let result = Tensor.make(x.shape) { out in
-        for b in 0..<n {
-            for c in 0..<channels {
-                let base = (b * channels + c) * spatial
-                // y = x·a + d with a = γ·rstd, d = β − μ·a
-                let a = (wp?[c] ?? 1) * rstds[c]
-                let d = (bp?[c] ?? 0) - means[c] * a
-                for i in 0..<spatial { out[base + i] = xp[base + i] * a + d }
-            }
-        }
-    }
+    // y = x·a + d per channel, with a = γ·rstd and d = β − μ·a.
+    let scales = (0..<channels).map { (wp?[$0] ?? 1) * rstds[$0] }
+    let shifts = (0..<channels).map { (bp?[$0] ?? 0) - means[$0] * scales[$0] }
+    let result = Tensor.make(x.shape) { ddpm_channel_affine(xp, n, channels, spatial, scales, shifts, $0) }
     var inputs = [x]
     if let weight = weight { inputs.append(weight) }
     if let bias = bias { inputs.append(bias) }
+    let (needWeight, needBias) = (weight?.requiresGrad == true, bias?.requiresGrad == true)
     return result.recorded("BatchNorm", inputs) { g in
         let gp = g.storage.pointer
-        // Per channel: Σg and Σg·x̂, with x̂ = (x − μ)·rstd.
+        // Per channel Σg and Σg·(x − μ); Σg·x̂ = rstd·Σg·(x − μ).
         var sumG = [Float](repeating: 0, count: channels)
         var sumGX = [Float](repeating: 0, count: channels)
-        for c in 0..<channels {
-            var s: Float = 0
-            var sx: Float = 0
-            for b in 0..<n {
-                let base = (b * channels + c) * spatial
-                for i in 0..<spatial {
-                    s += gp[base + i]
-                    sx += gp[base + i] * (xp[base + i] - means[c]) * rstds[c]
-                }
-            }
-            sumG[c] = s
-            sumGX[c] = sx
-        }
-        // Training: ∂L/∂x = γ·rstd/M · (M·g − Σg − x̂·Σ(g·x̂)); evaluation: γ·rstd·g.
+        ddpm_batch_norm_sums(xp, gp, n, channels, spatial, means, &sumG, &sumGX)
+        // Training: ∂L/∂x = γ·rstd·(g − mean(g) − (x − μ)·rstd²·mean(g·(x − μ))); evaluation: γ·rstd·g.
+        let meanG = training ? sumG.map { $0 / Float(m) } : [Float](repeating: 0, count: channels)
+        let k = training ? (0..<channels).map { sumGX[$0] / Float(m) * rstds[$0] * rstds[$0] } : meanG
         let dx: Tensor? =
             x.requiresGrad
-            ? Tensor.make(x.shape) { out in
-                for b in 0..<n {
-                    for c in 0..<channels {
-                        let base = (b * channels + c) * spatial
-                        let scale = (wp?[c] ?? 1) * rstds[c]
-                        if training {
-                            let meanG = sumG[c] / Float(m)
-                            let meanGX = sumGX[c] / Float(m)
-                            for i in 0..<spatial {
-                                let xhat = (xp[base + i] - means[c]) * rstds[c]
-                                out[base + i] = scale * (gp[base + i] - meanG - xhat * meanGX)
-                            }
-                        } else {
-                            for i in 0..<spatial { out[base + i] = scale * gp[base + i] }
-                        }
-                    }
-                }
+            ? Tensor.make(x.shape) {
+                ddpm_batch_norm_input_gradient(xp, gp, n, channels, spatial, means, scales, meanG, k, $0)
             } : nil
         var grads = [dx]
-        if let weight = weight { grads.append(weight.requiresGrad ? Tensor(sumGX, shape: [channels]) : nil) }
-        if let bias = bias { grads.append(bias.requiresGrad ? Tensor(sumG, shape: [channels]) : nil) }
+        if weight != nil {
+            grads.append(needWeight ? Tensor((0..<channels).map { sumGX[$0] * rstds[$0] }, shape: [channels]) : nil)
+        }
+        if bias != nil { grads.append(needBias ? Tensor(sumG, shape: [channels]) : nil) }
         return grads
     }
 }

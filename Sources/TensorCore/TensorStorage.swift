@@ -2,7 +2,7 @@
 ///
 /// A reference type so that optimisers can update parameters in place and
 /// `detach()` can share memory, as in PyTorch. Memory is 64-byte aligned for
-/// the vector units and OpenBLAS.
+/// the vector units and OpenBLAS; large buffers come from `BufferCache`.
 package final class TensorStorage {
     package let count: Int
     package let pointer: UnsafeMutablePointer<Float>
@@ -10,8 +10,10 @@ package final class TensorStorage {
     /// Uninitialised storage; every caller writes all `count` elements.
     init(uninitializedCount count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: Swift.max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
+        let raw =
+            bytes >= BufferCache.largeBytes
+            ? BufferCache.allocate(bytes: bytes) : UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
     }
 
@@ -28,7 +30,12 @@ package final class TensorStorage {
     }
 
     deinit {
-        UnsafeMutableRawPointer(pointer).deallocate()
+        let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
+        if bytes >= BufferCache.largeBytes {
+            BufferCache.release(UnsafeMutableRawPointer(pointer), bytes: bytes)
+        } else {
+            UnsafeMutableRawPointer(pointer).deallocate()
+        }
     }
 
     var buffer: UnsafeMutableBufferPointer<Float> {

@@ -5,6 +5,7 @@
 //
 //     swift run -c release ddpm-bench-unet [--train N] [--sample N]
 import DDPM
+
 import Foundation
 
 func seconds(_ body: () -> Void) -> Double {

@@ -320,6 +320,14 @@ final class GradCheckTests: XCTestCase {
         check("groupNorm without affine", [[3, 6, 2]], { groupNorm($0[0], groups: 3, weight: nil, bias: nil) }) {
             Ref.groupNorm($0[0], groups: 3, weight: nil, bias: nil, eps: 1e-5)
         }
+        check(
+            "groupNorm then SiLU", [[2, 4, 3, 3], [4], [4]],
+            { groupNorm($0[0], groups: 2, weight: $0[1], bias: $0[2], then: .silu) }
+        ) {
+            Ref.groupNorm($0[0], groups: 2, weight: $0[1], bias: $0[2], eps: 1e-5).map {
+                $0 / (1 + Foundation.exp(-$0))
+            }
+        }
     }
 
     func testSoftmax() {

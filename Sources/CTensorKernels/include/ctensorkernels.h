@@ -66,16 +66,18 @@ void ddpm_silu_forward(const float *x, float *y, size_t n);
 void ddpm_silu_backward(const float *x, const float *g, float *dx, size_t n);
 
 /// Group normalisation of x [n, channels, spatial] in `groups` groups with an
-/// optional per-channel scale and shift; writes y and the statistics (mean and
-/// 1/√(σ² + ε), n·groups each) that the backward pass needs.
+/// optional per-channel scale and shift, followed by SiLU when `silu`; writes
+/// y and the statistics (mean and 1/√(σ² + ε), n·groups each) that the
+/// backward pass needs.
 void ddpm_group_norm_forward(const float *x, size_t n, size_t channels, size_t spatial, size_t groups,
-                             const float *weight, const float *bias, float eps, float *y, float *mean, float *rstd);
+                             const float *weight, const float *bias, float eps, int silu, float *y, float *mean,
+                             float *rstd);
 
 /// ∂L/∂x (when dx is not NULL), ∂L/∂γ and ∂L/∂β (when not NULL) of
 /// ddpm_group_norm_forward given g = ∂L/∂y and its statistics.
 void ddpm_group_norm_backward(const float *x, const float *g, size_t n, size_t channels, size_t spatial,
-                              size_t groups, const float *weight, const float *mean, const float *rstd, float *dx,
-                              float *dweight, float *dbias);
+                              size_t groups, const float *weight, const float *bias, int silu, const float *mean,
+                              const float *rstd, float *dx, float *dweight, float *dbias);
 
 /// The arithmetic of ddpm_binary_*.
 typedef enum { ddpm_add = 0, ddpm_subtract = 1, ddpm_multiply = 2, ddpm_divide = 3 } ddpm_binary_op;
@@ -92,3 +94,24 @@ void ddpm_binary_rows(ddpm_binary_op op, const float *a, const float *s, float *
 /// y = max(x, 0), and dx = g where y > 0, else 0.
 void ddpm_relu_forward(const float *x, float *y, size_t n);
 void ddpm_relu_backward(const float *y, const float *g, float *dx, size_t n);
+
+/// Per-channel statistics of x [n, channels, spatial] for batch
+/// normalisation: mean and biased variance over n and spatial.
+void ddpm_batch_norm_statistics(const float *x, size_t n, size_t channels, size_t spatial, float *mean,
+                                float *variance);
+
+/// y = x·a_c + b_c per channel (batch normalisation with its statistics
+/// folded into a = γ·rstd and b = β − μ·a).
+void ddpm_channel_affine(const float *x, size_t n, size_t channels, size_t spatial, const float *a, const float *b,
+                         float *y);
+
+/// Per-channel Σg and Σg·(x − μ_c) over n and spatial, for batch
+/// normalisation's backward pass.
+void ddpm_batch_norm_sums(const float *x, const float *g, size_t n, size_t channels, size_t spatial,
+                          const float *mean, float *sum_g, float *sum_gx);
+
+/// dx = a_c·(g − m_c − (x − μ_c)·k_c) per channel: batch normalisation's
+/// ∂L/∂x in training (m = mean of g, k = rstd²·mean of g·(x − μ)), or a_c·g
+/// with m = k = 0 in evaluation.
+void ddpm_batch_norm_input_gradient(const float *x, const float *g, size_t n, size_t channels, size_t spatial,
+                                    const float *mean, const float *a, const float *m, const float *k, float *dx);
