@@ -1,5 +1,6 @@
 #include "ctensorkernels.h"
 #include "vector_math.h"
+#include <string.h>
 
 
 
@@ -83,4 +84,70 @@ void ddpm_relu_forward(const float *x, float *y, size_t n) {
 void ddpm_relu_backward(const float *y, const float *g, float *dx, size_t n) {
     binary_task t = {ddpm_add, y, g, dx, 0, 0};
     ddpm_parallel_for(n, elementwise_grain, relu_backward_range, &t);
+}
+
+typedef struct {
+    const float *x;
+    float *out;
+    size_t inner, h, w, scale;
+} rows_task;
+
+VECTORISED static void row_sums_range(void *context, size_t begin, size_t end) {
+    const rows_task *t = context;
+    for (size_t r = begin; r < end; r++) {
+        const float *restrict x = t->x + r * t->inner;
+        float total = 0;
+        for (size_t j = 0; j < t->inner; j++) total += x[j];
+        t->out[r] = total;
+    }
+}
+
+void ddpm_row_sums(const float *x, size_t rows, size_t inner, float *out) {
+    rows_task t = {.x = x, .out = out, .inner = inner};
+    ddpm_parallel_for(rows, inner >= elementwise_grain ? 1 : elementwise_grain / (inner ? inner : 1), row_sums_range,
+                      &t);
+}
+
+static void upsample_range(void *context, size_t begin, size_t end) {
+    const rows_task *t = context;
+    const size_t s = t->scale, ow = t->w * s;
+    for (size_t p = begin; p < end; p++) {
+        for (size_t y = 0; y < t->h; y++) {
+            const float *restrict row = t->x + (p * t->h + y) * t->w;
+            float *restrict first = t->out + ((p * t->h + y) * s) * ow;
+            for (size_t x = 0; x < t->w; x++)
+                for (size_t k = 0; k < s; k++) first[x * s + k] = row[x];
+            for (size_t k = 1; k < s; k++) memcpy(first + k * ow, first, ow * sizeof(float));
+        }
+    }
+}
+
+static void upsample_backward_range(void *context, size_t begin, size_t end) {
+    const rows_task *t = context;
+    const size_t s = t->scale, ow = t->w * s;
+    for (size_t p = begin; p < end; p++) {
+        for (size_t y = 0; y < t->h; y++) {
+            float *restrict row = t->out + (p * t->h + y) * t->w;
+            for (size_t x = 0; x < t->w; x++) row[x] = 0;
+            for (size_t k = 0; k < s; k++) {
+                const float *restrict g = t->x + ((p * t->h + y) * s + k) * ow;
+                for (size_t x = 0; x < t->w; x++)
+                    for (size_t j = 0; j < s; j++) row[x] += g[x * s + j];
+            }
+        }
+    }
+}
+
+void ddpm_upsample_nearest(const float *x, size_t planes, size_t h, size_t w, size_t scale, float *y) {
+    rows_task t = {.x = x, .out = y, .h = h, .w = w, .scale = scale};
+    size_t per_plane = h * w * scale * scale;
+    ddpm_parallel_for(planes, per_plane >= elementwise_grain ? 1 : elementwise_grain / (per_plane ? per_plane : 1),
+                      upsample_range, &t);
+}
+
+void ddpm_upsample_nearest_backward(const float *g, size_t planes, size_t h, size_t w, size_t scale, float *dx) {
+    rows_task t = {.x = g, .out = dx, .h = h, .w = w, .scale = scale};
+    size_t per_plane = h * w * scale * scale;
+    ddpm_parallel_for(planes, per_plane >= elementwise_grain ? 1 : elementwise_grain / (per_plane ? per_plane : 1),
+                      upsample_backward_range, &t);
 }

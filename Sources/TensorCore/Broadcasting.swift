@@ -131,6 +131,12 @@ extension Tensor {
     /// shape was broadcast to produce it: the adjoint of broadcasting.
     public func sum(toShape target: [Int]) -> Tensor {
         if target == shape { return self }
+        let sourceShape = shape
+        if let rows = rowsOfRowBroadcast(target, over: shape), rows == target.reduce(1, *) {
+            // One value per row (a bias [B, C, 1, 1] of [B, C, H, W]): row sums in C.
+            let sums = Tensor.make(target) { ddpm_row_sums(storage.pointer, rows, count / Swift.max(rows, 1), $0) }
+            return sums.recorded("SumToShape", [self]) { g in [g.broadcast(to: sourceShape)] }
+        }
         let result = Tensor(repeating: 0, shape: target)
         let sourceStrides = Tensor.strides(shape)
         let targetStrides = broadcastStrides(target, to: shape)
@@ -145,7 +151,6 @@ extension Tensor {
                 for j in 0..<n { out[ot + j * it] += source[os + j] }
             }
         }
-        let sourceShape = shape
         return result.recorded("SumToShape", [self]) { g in [g.broadcast(to: sourceShape)] }
     }
 

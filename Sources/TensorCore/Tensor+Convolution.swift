@@ -252,32 +252,13 @@ extension Tensor {
         }
         let planes = shape[0] * shape[1]
         let (h, w) = (shape[2], shape[3])
-        let (oh, ow) = (h * scale, w * scale)
         let source = storage.pointer
-        let result = Tensor.make([shape[0], shape[1], oh, ow]) { out in
-            for p in 0..<planes {
-                for y in 0..<oh {
-                    let row = source + (p * h + y / scale) * w
-                    let target = out + (p * oh + y) * ow
-                    for x in 0..<ow { target[x] = row[x / scale] }
-                }
-            }
+        let result = Tensor.make([shape[0], shape[1], h * scale, w * scale]) {
+            ddpm_upsample_nearest(source, planes, h, w, scale, $0)
         }
         let inputShape = shape
         return result.recorded("UpsampleNearest", [self]) { g in
-            let gp = g.storage.pointer
-            return [
-                Tensor.make(inputShape) { out in
-                    out.update(repeating: 0, count: planes * h * w)
-                    for p in 0..<planes {
-                        for y in 0..<oh {
-                            let row = out + (p * h + y / scale) * w
-                            let source = gp + (p * oh + y) * ow
-                            for x in 0..<ow { row[x / scale] += source[x] }
-                        }
-                    }
-                }
-            ]
+            [Tensor.make(inputShape) { ddpm_upsample_nearest_backward(g.storage.pointer, planes, h, w, scale, $0) }]
         }
     }
 }

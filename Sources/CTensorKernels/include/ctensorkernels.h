@@ -115,3 +115,12 @@ void ddpm_batch_norm_sums(const float *x, const float *g, size_t n, size_t chann
 /// with m = k = 0 in evaluation.
 void ddpm_batch_norm_input_gradient(const float *x, const float *g, size_t n, size_t channels, size_t spatial,
                                     const float *mean, const float *a, const float *m, const float *k, float *dx);
+
+/// out[r] = Σ_j x[r·inner + j] for r < rows: the gradient of a bias
+/// broadcast with one value per row.
+void ddpm_row_sums(const float *x, size_t rows, size_t inner, float *out);
+
+/// Nearest-neighbour upsampling of `planes` planes of h×w by `scale`, and its
+/// adjoint (each input pixel receives the sum of its scale×scale block).
+void ddpm_upsample_nearest(const float *x, size_t planes, size_t h, size_t w, size_t scale, float *y);
+void ddpm_upsample_nearest_backward(const float *g, size_t planes, size_t h, size_t w, size_t scale, float *dx);
