@@ -34,8 +34,8 @@ static int ready(void) {
 int ddpm_conv_uses_onednn(void) { return ready(); }
 
 // Scratch buffers by slot, grown to the largest size asked and kept.
-static void *scratch_pointer[6];
-static size_t scratch_size[6];
+static void *scratch_pointer[4];
+static size_t scratch_size[4];
 static void *scratch(int slot, size_t bytes) {
     if (scratch_size[slot] < bytes) {
         free(scratch_pointer[slot]);
@@ -60,6 +60,13 @@ static int run(dnnl_primitive_t primitive, int n, const dnnl_exec_arg_t *args) {
     if (status == dnnl_success) status = dnnl_stream_wait(stream);
     return status == dnnl_success ? 0 : -1;
 }
+
+// The gradient g of a convolution's output is reordered once for both
+// backward passes: backward_data leaves it in scratch slot 0 and notes it
+// here, backward_weights (called next, with the same g) uses it. Any other
+// call forgets it.
+static const void *reordered_gradient;
+static dnnl_memory_desc_t reordered_gradient_md;
 
 // Copies between a plain buffer and the layout `wanted` through a reorder;
 // returns the memory object holding the data in `wanted` (the plain buffer
@@ -123,6 +130,7 @@ static dnnl_primitive_desc_t forward_pd(const ddpm_conv_shape *s, int with_bias)
 
 int ddpm_conv2d_forward(const ddpm_conv_shape *s, const float *x, const float *weight, const float *bias, float *y) {
     if (!ready()) return -1;
+    reordered_gradient = NULL;
     dnnl_primitive_desc_t pd = forward_pd(s, bias != NULL);
     if (!pd) return -1;
     dnnl_memory_desc_t x_md, w_md, y_md, b_md;
@@ -173,7 +181,10 @@ int ddpm_conv2d_backward_data(const ddpm_conv_shape *s, const float *gy, const f
     plain(&w_md, 4, s->o, s->c, s->kh, s->kw, dnnl_oihw);
     plain(&y_md, 4, s->n, s->o, s->oh, s->ow, dnnl_nchw);
     dnnl_memory_t gyp, wp, gxp;
-    dnnl_memory_t gym = in_layout(&y_md, (void *)gy, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0), 0, 1, &gyp);
+    const dnnl_memory_desc_t *gy_wanted = dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
+    dnnl_memory_t gym = in_layout(&y_md, (void *)gy, gy_wanted, 0, 1, &gyp);
+    reordered_gradient = gym != gyp ? gy : NULL;
+    reordered_gradient_md = *gy_wanted;
     dnnl_memory_t wm = in_layout(&w_md, (void *)weight, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1, 1, &wp);
     dnnl_memory_t gxm = in_layout(&x_md, gx, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_src_md, 0), 2, 0, &gxp);
     dnnl_primitive_t conv;
@@ -215,8 +226,17 @@ int ddpm_conv2d_backward_weights(const ddpm_conv_shape *s, const float *x, const
     plain(&w_md, 4, s->o, s->c, s->kh, s->kw, dnnl_oihw);
     plain(&y_md, 4, s->n, s->o, s->oh, s->ow, dnnl_nchw);
     dnnl_memory_t xp, gyp, gwp, gbm = NULL;
-    dnnl_memory_t xm = in_layout(&x_md, (void *)x, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 0, 1, &xp);
-    dnnl_memory_t gym = in_layout(&y_md, (void *)gy, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0), 1, 1, &gyp);
+    dnnl_memory_t xm = in_layout(&x_md, (void *)x, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 3, 1, &xp);
+    const dnnl_memory_desc_t *gy_wanted = dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
+    int reuse = reordered_gradient == gy && dnnl_memory_desc_equal(&reordered_gradient_md, gy_wanted);
+    reordered_gradient = NULL;
+    dnnl_memory_t gym;
+    if (reuse) {
+        dnnl_memory_create(&gyp, &y_md, engine, (void *)gy);
+        dnnl_memory_create(&gym, gy_wanted, engine, scratch(0, dnnl_memory_desc_get_size(gy_wanted)));
+    } else {
+        gym = in_layout(&y_md, (void *)gy, gy_wanted, 0, 1, &gyp);
+    }
     dnnl_memory_t gwm = in_layout(&w_md, gw, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0), 2, 0, &gwp);
     if (gb) dnnl_memory_create(&gbm, &bias, engine, gb);
     dnnl_primitive_t conv;
