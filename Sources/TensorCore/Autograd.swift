@@ -167,7 +167,7 @@ extension Tensor {
                 case .leaf(let tensor): tensor.accumulateGrad(inputGrad)
                 case .node(let input):
                     let key = ObjectIdentifier(input)
-                    grads[key] = grads[key].map { $0.zipMap(inputGrad, +) } ?? inputGrad
+                    grads[key] = grads[key].map { $0 + inputGrad } ?? inputGrad
                 }
             }
         }
