@@ -55,10 +55,59 @@ static void any(dnnl_memory_desc_t *md, int a, int b, int c, int d) {
     dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, dnnl_format_tag_any);
 }
 
+// A convolution's memory descriptors: in oneDNN's choice of layout (`any`)
+// for the primitive descriptors, in PyTorch's plain layouts for the buffers;
+// strides and padding.
+typedef struct {
+    dnnl_memory_desc_t src, weights, dst, bias;  // any (bias plain)
+    dnnl_memory_desc_t x, w, y;                   // plain NCHW, OIHW, NCHW
+    dnnl_dims_t strides, padding_l, padding_r;
+} conv_descriptors;
+
+static conv_descriptors describe(const ddpm_conv_shape *s) {
+    conv_descriptors d = {0};
+    any(&d.src, s->n, s->c, s->h, s->w);
+    any(&d.weights, s->o, s->c, s->kh, s->kw);
+    any(&d.dst, s->n, s->o, s->oh, s->ow);
+    plain(&d.bias, 1, s->o, 0, 0, 0, dnnl_x);
+    plain(&d.x, 4, s->n, s->c, s->h, s->w, dnnl_nchw);
+    plain(&d.w, 4, s->o, s->c, s->kh, s->kw, dnnl_oihw);
+    plain(&d.y, 4, s->n, s->o, s->oh, s->ow, dnnl_nchw);
+    d.strides[0] = d.strides[1] = s->stride;
+    d.padding_l[0] = d.padding_l[1] = s->pad;
+    d.padding_r[0] = s->pad_bottom;
+    d.padding_r[1] = s->pad_right;
+    return d;
+}
+
 static int run(dnnl_primitive_t primitive, int n, const dnnl_exec_arg_t *args) {
     dnnl_status_t status = dnnl_primitive_execute(primitive, stream, n, args);
     if (status == dnnl_success) status = dnnl_stream_wait(stream);
     return status == dnnl_success ? 0 : -1;
+}
+
+// Runs the reorder from one memory object to another.
+static void reorder(dnnl_memory_t from, dnnl_memory_t to) {
+    const dnnl_memory_desc_t *from_md, *to_md;
+    dnnl_memory_get_memory_desc(from, &from_md);
+    dnnl_memory_get_memory_desc(to, &to_md);
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_t primitive;
+    dnnl_reorder_primitive_desc_create(&pd, from_md, engine, to_md, engine, NULL);
+    dnnl_primitive_create(&primitive, pd);
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    run(primitive, 2, args);
+    dnnl_primitive_destroy(primitive);
+    dnnl_primitive_desc_destroy(pd);
+}
+
+// Creates the primitive of `pd`, runs it with `args` and destroys it.
+static int execute(dnnl_primitive_desc_t pd, int n, const dnnl_exec_arg_t *args) {
+    dnnl_primitive_t primitive;
+    if (dnnl_primitive_create(&primitive, pd) != dnnl_success) return -1;
+    int result = run(primitive, n, args);
+    dnnl_primitive_destroy(primitive);
+    return result;
 }
 
 // The gradient g of a convolution's output is reordered once for both
@@ -77,34 +126,18 @@ static dnnl_memory_t in_layout(const dnnl_memory_desc_t *plain_md, void *data, c
     if (dnnl_memory_desc_equal(plain_md, wanted)) return *plain_memory;
     dnnl_memory_t other;
     dnnl_memory_create(&other, wanted, engine, scratch(slot, dnnl_memory_desc_get_size(wanted)));
-    if (to_wanted) {
-        dnnl_primitive_desc_t pd;
-        dnnl_primitive_t reorder;
-        dnnl_reorder_primitive_desc_create(&pd, plain_md, engine, wanted, engine, NULL);
-        dnnl_primitive_create(&reorder, pd);
-        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, *plain_memory}, {DNNL_ARG_TO, other}};
-        run(reorder, 2, args);
-        dnnl_primitive_destroy(reorder);
-        dnnl_primitive_desc_destroy(pd);
-    }
+    if (to_wanted) reorder(*plain_memory, other);
     return other;
 }
 
-// Copies `wanted` back into the plain buffer when they differ.
-static void back_to_plain(dnnl_memory_t wanted, dnnl_memory_t plain_memory) {
-    if (wanted == plain_memory) return;
-    const dnnl_memory_desc_t *from, *to;
-    dnnl_memory_get_memory_desc(wanted, &from);
-    dnnl_memory_get_memory_desc(plain_memory, &to);
-    dnnl_primitive_desc_t pd;
-    dnnl_primitive_t reorder;
-    dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, NULL);
-    dnnl_primitive_create(&reorder, pd);
-    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, wanted}, {DNNL_ARG_TO, plain_memory}};
-    run(reorder, 2, args);
-    dnnl_primitive_destroy(reorder);
-    dnnl_primitive_desc_destroy(pd);
-    dnnl_memory_destroy(wanted);
+// Copies an output back into its plain buffer when the layouts differ, and
+// releases both memory objects.
+static void finish_output(dnnl_memory_t wanted, dnnl_memory_t plain_memory) {
+    if (wanted != plain_memory) {
+        reorder(wanted, plain_memory);
+        dnnl_memory_destroy(wanted);
+    }
+    dnnl_memory_destroy(plain_memory);
 }
 
 static void release(dnnl_memory_t wanted, dnnl_memory_t plain_memory) {
@@ -114,15 +147,10 @@ static void release(dnnl_memory_t wanted, dnnl_memory_t plain_memory) {
 
 // The forward descriptor (forward_training: also the hint for the backward ones).
 static dnnl_primitive_desc_t forward_pd(const ddpm_conv_shape *s, int with_bias) {
-    dnnl_memory_desc_t src, weights, bias, dst;
-    any(&src, s->n, s->c, s->h, s->w);
-    any(&weights, s->o, s->c, s->kh, s->kw);
-    any(&dst, s->n, s->o, s->oh, s->ow);
-    plain(&bias, 1, s->o, 0, 0, 0, dnnl_x);
-    dnnl_dims_t strides = {s->stride, s->stride}, pl = {s->pad, s->pad}, pr = {s->pad_bottom, s->pad_right};
+    conv_descriptors d = describe(s);
     dnnl_convolution_desc_t desc;
-    if (dnnl_convolution_forward_desc_init(&desc, dnnl_forward_training, dnnl_convolution_direct, &src, &weights,
-                                           with_bias ? &bias : NULL, &dst, strides, pl, pr) != dnnl_success)
+    if (dnnl_convolution_forward_desc_init(&desc, dnnl_forward_training, dnnl_convolution_direct, &d.src, &d.weights,
+                                           with_bias ? &d.bias : NULL, &d.dst, d.strides, d.padding_l, d.padding_r) != dnnl_success)
         return NULL;
     dnnl_primitive_desc_t pd;
     return dnnl_primitive_desc_create(&pd, &desc, NULL, engine, NULL) == dnnl_success ? pd : NULL;
@@ -133,25 +161,15 @@ int ddpm_conv2d_forward(const ddpm_conv_shape *s, const float *x, const float *w
     reordered_gradient = NULL;
     dnnl_primitive_desc_t pd = forward_pd(s, bias != NULL);
     if (!pd) return -1;
-    dnnl_memory_desc_t x_md, w_md, y_md, b_md;
-    plain(&x_md, 4, s->n, s->c, s->h, s->w, dnnl_nchw);
-    plain(&w_md, 4, s->o, s->c, s->kh, s->kw, dnnl_oihw);
-    plain(&y_md, 4, s->n, s->o, s->oh, s->ow, dnnl_nchw);
-    plain(&b_md, 1, s->o, 0, 0, 0, dnnl_x);
+    conv_descriptors d = describe(s);
     dnnl_memory_t xp, wp, yp, bm = NULL;
-    dnnl_memory_t xm = in_layout(&x_md, (void *)x, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 0, 1, &xp);
-    dnnl_memory_t wm = in_layout(&w_md, (void *)weight, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1, 1, &wp);
-    dnnl_memory_t ym = in_layout(&y_md, y, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), 2, 0, &yp);
-    if (bias) dnnl_memory_create(&bm, &b_md, engine, (void *)bias);
-    dnnl_primitive_t conv;
-    int result = -1;
-    if (dnnl_primitive_create(&conv, pd) == dnnl_success) {
-        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}, {DNNL_ARG_BIAS, bm}};
-        result = run(conv, bias ? 4 : 3, args);
-        dnnl_primitive_destroy(conv);
-    }
-    back_to_plain(ym, yp);
-    dnnl_memory_destroy(yp);
+    dnnl_memory_t xm = in_layout(&d.x, (void *)x, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 0, 1, &xp);
+    dnnl_memory_t wm = in_layout(&d.w, (void *)weight, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1, 1, &wp);
+    dnnl_memory_t ym = in_layout(&d.y, y, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), 2, 0, &yp);
+    if (bias) dnnl_memory_create(&bm, &d.bias, engine, (void *)bias);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}, {DNNL_ARG_BIAS, bm}};
+    int result = execute(pd, bias ? 4 : 3, args);
+    finish_output(ym, yp);
     release(xm, xp);
     release(wm, wp);
     if (bm) dnnl_memory_destroy(bm);
@@ -163,39 +181,25 @@ int ddpm_conv2d_backward_data(const ddpm_conv_shape *s, const float *gy, const f
     if (!ready()) return -1;
     dnnl_primitive_desc_t hint = forward_pd(s, 0);
     if (!hint) return -1;
-    dnnl_memory_desc_t src, weights, dst;
-    any(&src, s->n, s->c, s->h, s->w);
-    any(&weights, s->o, s->c, s->kh, s->kw);
-    any(&dst, s->n, s->o, s->oh, s->ow);
-    dnnl_dims_t strides = {s->stride, s->stride}, pl = {s->pad, s->pad}, pr = {s->pad_bottom, s->pad_right};
+    conv_descriptors d = describe(s);
     dnnl_convolution_desc_t desc;
     dnnl_primitive_desc_t pd = NULL;
-    if (dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &src, &weights, &dst, strides, pl,
-                                                 pr) != dnnl_success ||
+    if (dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &d.src, &d.weights, &d.dst, d.strides, d.padding_l,
+                                                 d.padding_r) != dnnl_success ||
         dnnl_primitive_desc_create(&pd, &desc, NULL, engine, hint) != dnnl_success) {
         dnnl_primitive_desc_destroy(hint);
         return -1;
     }
-    dnnl_memory_desc_t x_md, w_md, y_md;
-    plain(&x_md, 4, s->n, s->c, s->h, s->w, dnnl_nchw);
-    plain(&w_md, 4, s->o, s->c, s->kh, s->kw, dnnl_oihw);
-    plain(&y_md, 4, s->n, s->o, s->oh, s->ow, dnnl_nchw);
     dnnl_memory_t gyp, wp, gxp;
     const dnnl_memory_desc_t *gy_wanted = dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
-    dnnl_memory_t gym = in_layout(&y_md, (void *)gy, gy_wanted, 0, 1, &gyp);
+    dnnl_memory_t gym = in_layout(&d.y, (void *)gy, gy_wanted, 0, 1, &gyp);
     reordered_gradient = gym != gyp ? gy : NULL;
     reordered_gradient_md = *gy_wanted;
-    dnnl_memory_t wm = in_layout(&w_md, (void *)weight, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1, 1, &wp);
-    dnnl_memory_t gxm = in_layout(&x_md, gx, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_src_md, 0), 2, 0, &gxp);
-    dnnl_primitive_t conv;
-    int result = -1;
-    if (dnnl_primitive_create(&conv, pd) == dnnl_success) {
-        dnnl_exec_arg_t args[3] = {{DNNL_ARG_DIFF_DST, gym}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, gxm}};
-        result = run(conv, 3, args);
-        dnnl_primitive_destroy(conv);
-    }
-    back_to_plain(gxm, gxp);
-    dnnl_memory_destroy(gxp);
+    dnnl_memory_t wm = in_layout(&d.w, (void *)weight, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 1, 1, &wp);
+    dnnl_memory_t gxm = in_layout(&d.x, gx, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_src_md, 0), 2, 0, &gxp);
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_DIFF_DST, gym}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, gxm}};
+    int result = execute(pd, 3, args);
+    finish_output(gxm, gxp);
     release(gym, gyp);
     release(wm, wp);
     dnnl_primitive_desc_destroy(pd);
@@ -207,47 +211,32 @@ int ddpm_conv2d_backward_weights(const ddpm_conv_shape *s, const float *x, const
     if (!ready()) return -1;
     dnnl_primitive_desc_t hint = forward_pd(s, gb != NULL);
     if (!hint) return -1;
-    dnnl_memory_desc_t src, weights, dst, bias;
-    any(&src, s->n, s->c, s->h, s->w);
-    any(&weights, s->o, s->c, s->kh, s->kw);
-    any(&dst, s->n, s->o, s->oh, s->ow);
-    plain(&bias, 1, s->o, 0, 0, 0, dnnl_x);
-    dnnl_dims_t strides = {s->stride, s->stride}, pl = {s->pad, s->pad}, pr = {s->pad_bottom, s->pad_right};
+    conv_descriptors d = describe(s);
     dnnl_convolution_desc_t desc;
     dnnl_primitive_desc_t pd = NULL;
-    if (dnnl_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, &src, &weights,
-                                                    gb ? &bias : NULL, &dst, strides, pl, pr) != dnnl_success ||
+    if (dnnl_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, &d.src, &d.weights,
+                                                    gb ? &d.bias : NULL, &d.dst, d.strides, d.padding_l, d.padding_r) != dnnl_success ||
         dnnl_primitive_desc_create(&pd, &desc, NULL, engine, hint) != dnnl_success) {
         dnnl_primitive_desc_destroy(hint);
         return -1;
     }
-    dnnl_memory_desc_t x_md, w_md, y_md;
-    plain(&x_md, 4, s->n, s->c, s->h, s->w, dnnl_nchw);
-    plain(&w_md, 4, s->o, s->c, s->kh, s->kw, dnnl_oihw);
-    plain(&y_md, 4, s->n, s->o, s->oh, s->ow, dnnl_nchw);
     dnnl_memory_t xp, gyp, gwp, gbm = NULL;
-    dnnl_memory_t xm = in_layout(&x_md, (void *)x, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 3, 1, &xp);
+    dnnl_memory_t xm = in_layout(&d.x, (void *)x, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 3, 1, &xp);
     const dnnl_memory_desc_t *gy_wanted = dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
     int reuse = reordered_gradient == gy && dnnl_memory_desc_equal(&reordered_gradient_md, gy_wanted);
     reordered_gradient = NULL;
     dnnl_memory_t gym;
     if (reuse) {
-        dnnl_memory_create(&gyp, &y_md, engine, (void *)gy);
+        dnnl_memory_create(&gyp, &d.y, engine, (void *)gy);
         dnnl_memory_create(&gym, gy_wanted, engine, scratch(0, dnnl_memory_desc_get_size(gy_wanted)));
     } else {
-        gym = in_layout(&y_md, (void *)gy, gy_wanted, 0, 1, &gyp);
+        gym = in_layout(&d.y, (void *)gy, gy_wanted, 0, 1, &gyp);
     }
-    dnnl_memory_t gwm = in_layout(&w_md, gw, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0), 2, 0, &gwp);
-    if (gb) dnnl_memory_create(&gbm, &bias, engine, gb);
-    dnnl_primitive_t conv;
-    int result = -1;
-    if (dnnl_primitive_create(&conv, pd) == dnnl_success) {
-        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, xm}, {DNNL_ARG_DIFF_DST, gym}, {DNNL_ARG_DIFF_WEIGHTS, gwm}, {DNNL_ARG_DIFF_BIAS, gbm}};
-        result = run(conv, gb ? 4 : 3, args);
-        dnnl_primitive_destroy(conv);
-    }
-    back_to_plain(gwm, gwp);
-    dnnl_memory_destroy(gwp);
+    dnnl_memory_t gwm = in_layout(&d.w, gw, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0), 2, 0, &gwp);
+    if (gb) dnnl_memory_create(&gbm, &d.bias, engine, gb);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, xm}, {DNNL_ARG_DIFF_DST, gym}, {DNNL_ARG_DIFF_WEIGHTS, gwm}, {DNNL_ARG_DIFF_BIAS, gbm}};
+    int result = execute(pd, gb ? 4 : 3, args);
+    finish_output(gwm, gwp);
     release(xm, xp);
     release(gym, gyp);
     if (gbm) dnnl_memory_destroy(gbm);

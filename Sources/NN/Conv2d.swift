@@ -18,13 +18,11 @@ public final class Conv2d: Layer {
                     + "kernelSize: \(kernelSize)).")
         }
         let bound = Float(1 / Double(inChannels * kernelSize * kernelSize).squareRoot())
-        weight = rand(
-            shape: [outChannels, inChannels, kernelSize, kernelSize], low: -bound, high: bound,
-            generator: generator
-        ).requiringGrad()
+        weight = uniformParameter(
+            shape: [outChannels, inChannels, kernelSize, kernelSize], bound: bound, generator: generator)
         self.bias =
             bias
-            ? rand(shape: [outChannels], low: -bound, high: bound, generator: generator).requiringGrad() : nil
+            ? uniformParameter(shape: [outChannels], bound: bound, generator: generator) : nil
         self.stride = stride
         self.padding = padding
     }

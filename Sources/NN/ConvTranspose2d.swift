@@ -28,13 +28,11 @@ public final class ConvTranspose2d: Layer {
                     + "it only picks among the output sizes a stride allows.")
         }
         let bound = Float(1 / Double(outChannels * kernelSize * kernelSize).squareRoot())
-        weight = rand(
-            shape: [inChannels, outChannels, kernelSize, kernelSize], low: -bound, high: bound,
-            generator: generator
-        ).requiringGrad()
+        weight = uniformParameter(
+            shape: [inChannels, outChannels, kernelSize, kernelSize], bound: bound, generator: generator)
         self.bias =
             bias
-            ? rand(shape: [outChannels], low: -bound, high: bound, generator: generator).requiringGrad() : nil
+            ? uniformParameter(shape: [outChannels], bound: bound, generator: generator) : nil
         self.stride = stride
         self.padding = padding
         self.outputPadding = outputPadding

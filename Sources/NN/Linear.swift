@@ -11,11 +11,10 @@ public final class Linear: Layer {
             fail("Linear: sizes must be positive, got Linear(\(inFeatures), \(outFeatures)).")
         }
         let bound = Float(1 / Double(inFeatures).squareRoot())
-        weight = rand(shape: [outFeatures, inFeatures], low: -bound, high: bound, generator: generator)
-            .requiringGrad()
+        weight = uniformParameter(shape: [outFeatures, inFeatures], bound: bound, generator: generator)
         self.bias =
             bias
-            ? rand(shape: [outFeatures], low: -bound, high: bound, generator: generator).requiringGrad() : nil
+            ? uniformParameter(shape: [outFeatures], bound: bound, generator: generator) : nil
     }
 
     public var inFeatures: Int { weight.shape[1] }
