@@ -59,7 +59,7 @@ let package = Package(
                     "-O3", "-fno-math-errno", "-fassociative-math", "-fno-signed-zeros", "-fno-trapping-math",
                 ])
             ],
-            linkerSettings: [.linkedLibrary("dnnl")]),
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("openblas")]),
         // The notebook runtime's C half: the interrupt flag, the call of a cell's entry point.
         .target(name: "CNotebookRuntime"),
 

@@ -1,28 +1,8 @@
 internal import COpenBLAS
+internal import CTensorKernels
 
-/// OpenBLAS's thread count for each product. Between the small products of a
-/// training step (128×128×128 for the seeds' MLP) the second thread only
-/// spins, and the step is about 25% slower than on one thread; large products
-/// (a 512³ matmul, convolutions) gain nearly 2× from all threads. The switch
-/// costs about 10 ns.
-enum BLASThreads {
-    /// Products with fewer multiply-adds than this run on one thread.
-    static let parallelThreshold = 1 << 24
-    static let available = Int(openblas_get_num_threads())
-    private static var current = available
-
-    @inline(__always)
-    static func use(forWork work: Int) {
-        let wanted = work < parallelThreshold ? 1 : available
-        if wanted != current {
-            openblas_set_num_threads(Int32(wanted))
-            current = wanted
-        }
-    }
-}
-
-/// C = α·op(A)·op(B) + β·C for row-major matrices, through OpenBLAS.
-/// op(A) is M×K, op(B) is K×N, C is M×N.
+/// C = α·op(A)·op(B) + β·C for row-major matrices, through OpenBLAS on the
+/// OpenMP threads (`ddpm_sgemm`): op(A) is M×K, op(B) is K×N, C is M×N.
 @inline(__always)
 func gemm(
     _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
@@ -33,15 +13,7 @@ func gemm(
         if beta == 0 { c.update(repeating: 0, count: m * n) }
         return
     }
-    BLASThreads.use(forWork: m * n * k)
-    cblas_sgemm(
-        CblasRowMajor,
-        transposeA ? CblasTrans : CblasNoTrans,
-        transposeB ? CblasTrans : CblasNoTrans,
-        Int32(m), Int32(n), Int32(k),
-        alpha, a, Int32(transposeA ? m : k),
-        b, Int32(transposeB ? k : n),
-        beta, c, Int32(n))
+    ddpm_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, b, beta, c)
 }
 
 extension Tensor {
@@ -55,8 +27,7 @@ extension Tensor {
 
     /// Σ x², the squared L2 norm of all elements, outside any graph.
     public func squaredNorm() -> Float {
-        BLASThreads.use(forWork: count)
-        return cblas_sdot(Int32(count), storage.pointer, 1, storage.pointer, 1)
+        cblas_sdot(Int32(count), storage.pointer, 1, storage.pointer, 1)
     }
 
     /// The matrix product (`torch.matmul`) of `[M, K]` by `[K, N]`, of a

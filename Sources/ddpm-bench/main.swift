@@ -35,11 +35,15 @@ let b = randn(n, n)
 let flops = 2.0 * Double(n * n * n)
 _ = a.matmul(b)
 let rawOut = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+// Raw OpenBLAS on its own threads (the tensor API keeps it on one thread and
+// splits large products over OpenMP's), then back to one thread.
+openblas_set_num_threads(2)
 let raw = best(of: 20) {
     cblas_sgemm(
         CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
         a.storage.pointer, Int32(n), b.storage.pointer, Int32(n), 0, rawOut, Int32(n))
 }
+openblas_set_num_threads(1)
 let api = best(of: 20) { _ = a.matmul(b) }
 print(
     String(

@@ -81,12 +81,35 @@ final class NumericsTests: XCTestCase {
         XCTAssertEqual(y.scalars[4], 7)
     }
 
-    func testBLASThreadChoiceFollowsWork() {
-        // Small products run on one thread, large ones on all (see BLASThreads).
-        _ = randn(8, 8).matmul(randn(8, 8))
-        XCTAssertEqual(Int(openblasThreads()), 1)
-        _ = randn(512, 512).matmul(randn(512, 512))
-        XCTAssertEqual(Int(openblasThreads()), BLASThreads.available)
+    /// Products of at least 2^24 multiply-adds are split into slices of rows
+    /// (M ≥ N) or columns (M < N) of C, one per OpenMP thread, with OpenBLAS
+    /// on one thread: every transpose, both splits, checked entry by entry
+    /// against the definition.
+    func testLargeProductsSplitAcrossThreadsAgreeWithTheDefinition() {
+        let generator = Generator(seed: 3)
+        for (m, n, k) in [(300, 280, 220), (40, 1_100, 400)] {
+            for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = randn(shape: transposeA ? [k, m] : [m, k], generator: generator)
+                let b = randn(shape: transposeB ? [n, k] : [k, n], generator: generator)
+                let c = Tensor(repeating: 0.5, shape: [m, n])
+                gemm(
+                    a.storage.pointer, transposeA: transposeA, b.storage.pointer, transposeB: transposeB,
+                    into: c.storage.pointer, m: m, n: n, k: k, alpha: 2, beta: 1)
+                for _ in 0..<40 {
+                    let (i, j) = (generator.integer(0, m), generator.integer(0, n))
+                    var dot: Double = 0
+                    for p in 0..<k {
+                        let x = transposeA ? a.scalar(at: p, i) : a.scalar(at: i, p)
+                        let y = transposeB ? b.scalar(at: j, p) : b.scalar(at: p, j)
+                        dot += Double(x) * Double(y)
+                    }
+                    XCTAssertEqual(
+                        Double(c.scalar(at: i, j)), 2 * dot + 0.5, accuracy: 1e-3 * (1 + Swift.abs(dot)),
+                        "C[\(i), \(j)] of \(m)×\(n)×\(k), transposes \(transposeA) \(transposeB)")
+                }
+            }
+        }
+        XCTAssertEqual(Int(openblasThreads()), 1, "OpenBLAS stays on one thread; OpenMP's threads split the work")
     }
 }
 

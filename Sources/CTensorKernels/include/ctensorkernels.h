@@ -124,3 +124,12 @@ void ddpm_row_sums(const float *x, size_t rows, size_t inner, float *out);
 /// adjoint (each input pixel receives the sum of its scale×scale block).
 void ddpm_upsample_nearest(const float *x, size_t planes, size_t h, size_t w, size_t scale, float *y);
 void ddpm_upsample_nearest_backward(const float *g, size_t planes, size_t h, size_t w, size_t scale, float *dx);
+
+/// C = α·op(A)·op(B) + β·C for row-major matrices (op(A) m×k, op(B) k×n,
+/// C m×n; leading dimensions those of the whole matrices), through OpenBLAS
+/// on one thread per slice: a product of at least 2^24 multiply-adds is split
+/// into slices of rows (or columns) of C, one per OpenMP thread. OpenBLAS's own
+/// threads then never start, so they do not compete with OpenMP's for the
+/// cores (each pool spins for a while after its work).
+void ddpm_sgemm(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, float alpha, const float *a,
+                const float *b, float beta, float *c);
