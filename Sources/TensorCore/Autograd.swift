@@ -20,6 +20,15 @@ final class GradNode {
     private(set) var edges: [Edge]
     private(set) var backward: Backward?
 
+    /// The derivative, handed out once: `backward()` frees what it captured
+    /// (the saved tensors) as soon as it has run, so that activations are
+    /// released while the gradients are made, as PyTorch does without
+    /// `retain_graph`.
+    func takeBackward() -> Backward? {
+        defer { backward = nil }
+        return backward
+    }
+
     init(_ name: String, _ inputs: [Tensor], _ backward: @escaping Backward) {
         self.name = name
         self.edges = inputs.map { input in
@@ -159,7 +168,12 @@ extension Tensor {
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
         for node in order.reversed() {
             guard let gradOutput = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
-            let inputGrads = node.backward!(gradOutput)
+            guard let backward = node.takeBackward() else {
+                fail(
+                    "backward(): this graph was already differentiated and its saved values were freed (at "
+                        + "\(node.name)); compute the loss again before calling backward() on it a second time.")
+            }
+            let inputGrads = backward(gradOutput)
             for (edge, inputGrad) in zip(node.edges, inputGrads) {
                 guard let inputGrad = inputGrad else { continue }
                 switch edge {

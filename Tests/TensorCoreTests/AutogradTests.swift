@@ -66,4 +66,28 @@ final class AutogradTests: XCTestCase {
         }
         XCTAssertNil(weakIntermediate, "the graph must not form reference cycles")
     }
+
+    /// The graph keeps a value only when a derivative needs it, and only
+    /// until that derivative has run, as PyTorch's saved tensors.
+    func testTheGraphKeepsOnlyWhatDerivativesNeedUntilTheyRun() {
+        let x = randn(4).requiringGrad()
+        var added: Tensor? = x * 2
+        weak var weakAdded = added
+        let shifted = added! + 1  // the derivative of + 1 needs no values
+        added = nil
+        XCTAssertNil(weakAdded, "an intermediate nothing needs is freed at once")
+
+        var activated: Tensor? = shifted.silu()
+        weak var weakActivated = activated
+        let loss = activated!.sin().sum()  // sin's derivative needs its input
+        activated = nil
+        XCTAssertNotNil(weakActivated, "kept for sin's derivative")
+        loss.backward()
+        XCTAssertNil(weakActivated, "freed once the derivative has run")
+        let expected = shifted.scalars.map { v -> Float in
+            let s = 1 / (1 + Foundation.exp(-v))
+            return Foundation.cos(v * s) * s * (1 + v * (1 - s)) * 2
+        }
+        for (got, want) in zip(x.grad!.scalars, expected) { XCTAssertEqual(got, want, accuracy: 1e-4) }
+    }
 }

@@ -251,3 +251,14 @@ def test_restart_gives_a_fresh_state():
         assert session.run("let new = 2\nnew").result == "2"
     finally:
         session.close()
+
+
+def test_a_second_backward_through_one_graph_says_so(kernel):
+    """Derivatives free their saved values as they run (as PyTorch does
+    without retain_graph), so a second backward() on one loss stops with the
+    fix, and the cell rolls back."""
+    assert kernel.run("let twiceX = randn(3).requiringGrad()\nlet twiceLoss = twiceX.exp().sum()\ntwiceLoss.backward()").status == "ok"
+    again = kernel.run("twiceLoss.backward()")
+    assert again.status == "error"
+    assert "already differentiated" in again.reply["evalue"] and "compute the loss again" in again.reply["evalue"]
+    assert kernel.run("twiceX.grad!.shape").result == "[3]"
