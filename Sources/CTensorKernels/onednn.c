@@ -33,16 +33,41 @@ static int ready(void) {
 
 int ddpm_conv_uses_onednn(void) { return ready(); }
 
-// Scratch buffers by slot, grown to the largest size asked and kept.
+// Scratch buffers by slot for the reordered tensors of one call. With the
+// tensors' block allocator set, they go back to it when the call ends (so
+// that the next tensor of that size reuses them) instead of staying held.
+static void *(*allocate_block)(size_t bytes);
+static void (*release_block)(void *pointer, size_t bytes);
 static void *scratch_pointer[4];
 static size_t scratch_size[4];
+
+void ddpm_set_block_allocator(void *(*allocate)(size_t bytes), void (*release)(void *pointer, size_t bytes)) {
+    allocate_block = allocate;
+    release_block = release;
+}
+
+static void drop_scratch(int slot) {
+    if (!scratch_pointer[slot]) return;
+    if (release_block) release_block(scratch_pointer[slot], scratch_size[slot]);
+    else free(scratch_pointer[slot]);
+    scratch_pointer[slot] = NULL;
+    scratch_size[slot] = 0;
+}
+
 static void *scratch(int slot, size_t bytes) {
     if (scratch_size[slot] < bytes) {
-        free(scratch_pointer[slot]);
-        scratch_pointer[slot] = aligned_alloc(64, (bytes + 63) / 64 * 64);
+        drop_scratch(slot);
+        scratch_pointer[slot] = allocate_block ? allocate_block(bytes) : aligned_alloc(64, (bytes + 63) / 64 * 64);
         scratch_size[slot] = scratch_pointer[slot] ? bytes : 0;
     }
     return scratch_pointer[slot];
+}
+
+// Returns a call's scratch to the block allocator, but slot 0 while it holds
+// the reordered gradient for the next call.
+static void end_call(int keep_gradient) {
+    if (!release_block) return;
+    for (int slot = keep_gradient ? 1 : 0; slot < 4; slot++) drop_scratch(slot);
 }
 
 static void plain(dnnl_memory_desc_t *md, int ndims, int a, int b, int c, int d, dnnl_format_tag_t tag) {
@@ -174,6 +199,7 @@ int ddpm_conv2d_forward(const ddpm_conv_shape *s, const float *x, const float *w
     release(wm, wp);
     if (bm) dnnl_memory_destroy(bm);
     dnnl_primitive_desc_destroy(pd);
+    end_call(0);
     return result;
 }
 
@@ -204,6 +230,7 @@ int ddpm_conv2d_backward_data(const ddpm_conv_shape *s, const float *gy, const f
     release(wm, wp);
     dnnl_primitive_desc_destroy(pd);
     dnnl_primitive_desc_destroy(hint);
+    end_call(reordered_gradient != NULL);
     return result;
 }
 
@@ -242,5 +269,6 @@ int ddpm_conv2d_backward_weights(const ddpm_conv_shape *s, const float *x, const
     if (gbm) dnnl_memory_destroy(gbm);
     dnnl_primitive_desc_destroy(pd);
     dnnl_primitive_desc_destroy(hint);
+    end_call(0);
     return result;
 }

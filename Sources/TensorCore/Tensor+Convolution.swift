@@ -60,7 +60,13 @@ struct ConvGeometry {
 enum ConvolutionBackend {
     /// oneDNN, unless DDPM_CONV=im2col is set or oneDNN cannot start; tests
     /// switch it off to check the im2col path too.
-    static var useOneDNN = ddpm_conv_uses_onednn() != 0
+    static var useOneDNN: Bool = {
+        // oneDNN's reordered copies of tensors come from the tensors' block cache.
+        ddpm_set_block_allocator(
+            { bytes in BufferCache.allocate(bytes: bytes) },
+            { pointer, bytes in if let pointer = pointer { BufferCache.release(pointer, bytes: bytes) } })
+        return ddpm_conv_uses_onednn() != 0
+    }()
 }
 
 /// Memory reused across operations for column matrices and reordered

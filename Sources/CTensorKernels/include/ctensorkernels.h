@@ -47,6 +47,10 @@ int ddpm_conv2d_backward_data(const ddpm_conv_shape *s, const float *gy, const f
 /// gy. Returns 0 or -1.
 int ddpm_conv2d_backward_weights(const ddpm_conv_shape *s, const float *x, const float *gy, float *gw, float *gb);
 
+/// Where the convolutions' reordered tensors get their memory from (the
+/// tensors' own cache of blocks), so that it is shared rather than held.
+void ddpm_set_block_allocator(void *(*allocate)(size_t bytes), void (*release)(void *pointer, size_t bytes));
+
 /// Whether the convolutions run through oneDNN: 1 unless DDPM_CONV=im2col is
 /// set in the environment (for comparisons) or oneDNN failed to start.
 int ddpm_conv_uses_onednn(void);
