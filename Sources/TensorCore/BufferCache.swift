@@ -16,7 +16,7 @@ enum BufferCache {
     /// Buffers of at least this many bytes come from here; smaller ones from malloc.
     static let largeBytes = 1 << 18
     /// The most bytes kept free for reuse; the oldest are unmapped first.
-    static var limit = 256 << 20
+    static var limit = 128 << 20
     /// Free blocks, oldest first.
     private static var free: [(bytes: Int, pointer: UnsafeMutableRawPointer)] = []
     private static var freeBytes = 0
