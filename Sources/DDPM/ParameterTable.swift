@@ -43,7 +43,11 @@ public struct ParameterTable: Displayable, CustomStringConvertible {
             if counts[key] == nil { order.append(key) }
             counts[key, default: 0] += shape.reduce(1, *)
         }
-        rows = order.map { Row(name: $0, detail: kinds[$0] ?? "Tensor", count: counts[$0]!, isBuffer: false) }
+        // A path that is no module but holds modules is a list of them (PyTorch's ModuleList).
+        func kind(_ path: String) -> String {
+            kinds[path] ?? (kinds.keys.contains { $0.hasPrefix(path + ".") } ? "ModuleList" : "Tensor")
+        }
+        rows = order.map { Row(name: $0, detail: kind($0), count: counts[$0]!, isBuffer: false) }
     }
 
     public var description: String {

@@ -123,6 +123,9 @@ final class UNetTests: XCTestCase {
         XCTAssertEqual(grouped.rows.map(\.name).prefix(3), ["time_mlp.1", "conv0", "downs.0"])
         XCTAssertEqual(grouped.rows[2].detail, "Block")
         XCTAssertEqual(grouped.rows.reduce(0) { $0 + $1.count }, 58_755)
+        XCTAssertEqual(
+            simple.parameterTable(depth: 1).rows.map(\.detail),
+            ["Sequential", "Conv2d", "ModuleList", "ModuleList", "Conv2d"])
     }
 
     func testBadInputsSayWhatToDo() {
