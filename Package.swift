@@ -68,7 +68,8 @@ let package = Package(
         .target(name: "NN", dependencies: ["TensorCore", "CNumerics"]),
         .target(name: "NotebookDisplay", dependencies: ["ExecutorWire", "WireJSON", "CNotebookRuntime"]),
         .target(name: "Plotting", dependencies: ["TensorCore", "NotebookDisplay", "CPNG", "CCairo"]),
-        .target(name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay", "Plotting", "CNumerics"]),
+        .target(
+            name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay", "Plotting", "CNumerics", "CCairo"]),
 
         // The one JSON type of the Jupyter protocol, the executor's pipes and the notebook runtime.
         .target(name: "WireJSON"),

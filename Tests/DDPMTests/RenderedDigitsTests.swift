@@ -1,0 +1,28 @@
+import XCTest
+
+@testable import DDPM
+import TensorCore
+
+/// The embedded digits of the image tutorials (issue 13): deterministic for a
+/// seed, every digit present, ink on a black ground in the seeds' [−1, 1].
+final class RenderedDigitsTests: XCTestCase {
+    func testDigitsAreDeterministicLabelledImagesInTheSeedsRange() {
+        let (images, labels) = renderedDigits(count: 200, size: 28, seed: 7)
+        XCTAssertEqual(images.shape, [200, 1, 28, 28])
+        XCTAssertEqual(labels.count, 200)
+        XCTAssertEqual(Set(labels), Set(0..<10), "all ten digits appear")
+        let values = images.scalars
+        XCTAssertGreaterThanOrEqual(values.min()!, -1)
+        XCTAssertLessThanOrEqual(values.max()!, 1)
+        // Every image has ink on a black ground: between 5% and 60% of its pixels.
+        for n in 0..<200 {
+            let inked = values[(n * 784)..<((n + 1) * 784)].filter { $0 > 0 }.count
+            XCTAssertTrue((39...470).contains(inked), "image \(n) (digit \(labels[n])) has \(inked) inked pixels")
+        }
+        let again = renderedDigits(count: 200, size: 28, seed: 7)
+        XCTAssertEqual(again.images.scalars, values)
+        XCTAssertEqual(again.labels, labels)
+        XCTAssertNotEqual(renderedDigits(count: 200, size: 28, seed: 8).images.scalars, values)
+        XCTAssertEqual(renderedDigits(count: 3, size: 16).images.shape, [3, 1, 16, 16])
+    }
+}
