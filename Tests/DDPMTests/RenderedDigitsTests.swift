@@ -26,3 +26,26 @@ final class RenderedDigitsTests: XCTestCase {
         XCTAssertEqual(renderedDigits(count: 3, size: 16).images.shape, [3, 1, 16, 16])
     }
 }
+
+/// The embedded RGB set: coloured circles, squares and triangles.
+final class RenderedShapesTests: XCTestCase {
+    func testShapesAreDeterministicColouredImagesInTheSeedsRange() {
+        let (images, labels) = renderedShapes(count: 90, size: 32, seed: 3)
+        XCTAssertEqual(images.shape, [90, 3, 32, 32])
+        XCTAssertEqual(Set(labels), [0, 1, 2])
+        let values = images.scalars
+        XCTAssertGreaterThanOrEqual(values.min()!, -1)
+        XCTAssertLessThanOrEqual(values.max()!, 1)
+        for n in 0..<90 {
+            // The shape covers between 3% (the smallest triangle) and 60% of the frame, in a colour.
+            let red = values[(n * 3072)..<(n * 3072 + 1024)]
+            let green = values[(n * 3072 + 1024)..<(n * 3072 + 2048)]
+            let blue = values[(n * 3072 + 2048)..<(n * 3072 + 3072)]
+            let covered = zip(zip(red, green), blue).filter { Swift.max($0.0, $0.1, $1) > 0 }
+            XCTAssertTrue((30...615).contains(covered.count), "image \(n) (shape \(labels[n])): \(covered.count) px")
+            let spread = covered.map { Swift.max($0.0, $0.1, $1) - Swift.min($0.0, $0.1, $1) }.max() ?? 0
+            XCTAssertGreaterThan(spread, 0.9, "image \(n) is coloured, not grey")
+        }
+        XCTAssertEqual(renderedShapes(count: 90, size: 32, seed: 3).images.scalars, values)
+    }
+}
