@@ -20,53 +20,38 @@ public func renderedDigits(count: Int, size: Int = 28, seed: UInt64 = 0) -> (ima
         fail("renderedDigits: count must be 0 or more and size between 8 and 256, got count \(count), size \(size).")
     }
     let generator = Generator(seed: seed)
-    guard let surface = cairo_image_surface_create(CAIRO_FORMAT_A8, Int32(size), Int32(size)),
-        let context = cairo_create(surface)
-    else {
-        fail("renderedDigits: cairo could not make a \(size)×\(size) surface.")
-    }
-    defer {
-        cairo_destroy(context)
-        cairo_surface_destroy(surface)
-    }
-    cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
-    cairo_set_line_join(context, CAIRO_LINE_JOIN_ROUND)
-    let stride = Int(cairo_image_surface_get_stride(surface))
     let frame = Double(size)
     var labels: [Int] = []
     labels.reserveCapacity(count)
     var values = [Float](repeating: -1, count: count * size * size)
-    func uniform(_ low: Double, _ high: Double) -> Double {
-        low + Double(generator.next() >> 11) * 0x1p-53 * (high - low)
-    }
-    for n in 0..<count {
+    renderWithCairo("renderedDigits", format: CAIRO_FORMAT_A8, size: size, count: count) { context, _ in
         let digit = Int(generator.next() % 10)
         labels.append(digit)
-        cairo_save(context)
         cairo_set_operator(context, CAIRO_OPERATOR_CLEAR)
         cairo_paint(context)
         cairo_set_operator(context, CAIRO_OPERATOR_OVER)
         cairo_set_source_rgba(context, 0, 0, 0, 1)
+        cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_set_line_join(context, CAIRO_LINE_JOIN_ROUND)
         // The glyph's box centred in the frame, then moved, turned and scaled about the centre.
-        cairo_set_font_size(context, frame * uniform(0.7, 0.95))
+        cairo_set_font_size(context, frame * generator.uniform(0.7, 0.95))
         var extents = cairo_text_extents_t()
         let text = String(digit)
         cairo_text_extents(context, text, &extents)
         cairo_translate(
-            context, frame / 2 + uniform(-0.06, 0.06) * frame, frame / 2 + uniform(-0.06, 0.06) * frame)
-        cairo_rotate(context, uniform(-15, 15) * .pi / 180)
-        cairo_move_to(
-            context, -(extents.x_bearing + extents.width / 2), -(extents.y_bearing + extents.height / 2))
+            context, frame / 2 + generator.uniform(-0.06, 0.06) * frame,
+            frame / 2 + generator.uniform(-0.06, 0.06) * frame)
+        cairo_rotate(context, generator.uniform(-15, 15) * .pi / 180)
+        cairo_move_to(context, -(extents.x_bearing + extents.width / 2), -(extents.y_bearing + extents.height / 2))
         cairo_text_path(context, text)
         cairo_fill_preserve(context)
-        cairo_set_line_width(context, uniform(0, 0.09) * frame)
+        cairo_set_line_width(context, generator.uniform(0, 0.09) * frame)
         cairo_stroke(context)
-        cairo_restore(context)
-        cairo_surface_flush(surface)
-        guard let data = cairo_image_surface_get_data(surface) else { continue }
+    } read: { pixels, stride, n in
+        // A8: one coverage byte per pixel.
         let base = n * size * size
         for y in 0..<size {
-            for x in 0..<size { values[base + y * size + x] = Float(data[y * stride + x]) / 127.5 - 1 }
+            for x in 0..<size { values[base + y * size + x] = Float(pixels[y * stride + x]) / 127.5 - 1 }
         }
     }
     return (Tensor(values, shape: [count, 1, size, size]), labels)

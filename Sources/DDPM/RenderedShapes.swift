@@ -14,38 +14,25 @@ public func renderedShapes(count: Int, size: Int = 32, seed: UInt64 = 0) -> (ima
         fail("renderedShapes: count must be 0 or more and size between 8 and 256, got count \(count), size \(size).")
     }
     let generator = Generator(seed: seed)
-    guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(size), Int32(size)),
-        let context = cairo_create(surface)
-    else {
-        fail("renderedShapes: cairo could not make a \(size)×\(size) surface.")
-    }
-    defer {
-        cairo_destroy(context)
-        cairo_surface_destroy(surface)
-    }
-    let stride = Int(cairo_image_surface_get_stride(surface))
     let frame = Double(size)
     let plane = size * size
     var labels: [Int] = []
     labels.reserveCapacity(count)
     var values = [Float](repeating: -1, count: count * 3 * plane)
-    func uniform(_ low: Double, _ high: Double) -> Double {
-        low + Double(generator.next() >> 11) * 0x1p-53 * (high - low)
-    }
-    for n in 0..<count {
+    renderWithCairo("renderedShapes", format: CAIRO_FORMAT_RGB24, size: size, count: count) { context, _ in
         let shape = Int(generator.next() % 3)
         labels.append(shape)
-        cairo_save(context)
         cairo_set_source_rgb(context, 0.08, 0.08, 0.1)
         cairo_paint(context)
         // A saturated colour: one channel high, one low, one anywhere.
-        var colour = [uniform(0.75, 1), uniform(0, 0.25), uniform(0, 1)]
+        var colour = [generator.uniform(0.75, 1), generator.uniform(0, 0.25), generator.uniform(0, 1)]
         for i in Swift.stride(from: 2, to: 0, by: -1) { colour.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
         cairo_set_source_rgb(context, colour[0], colour[1], colour[2])
-        let extent = uniform(0.35, 0.7) * frame
+        let extent = generator.uniform(0.35, 0.7) * frame
         let margin = extent / 2
-        cairo_translate(context, uniform(margin, frame - margin), uniform(margin, frame - margin))
-        cairo_rotate(context, uniform(0, 2 * .pi))
+        cairo_translate(
+            context, generator.uniform(margin, frame - margin), generator.uniform(margin, frame - margin))
+        cairo_rotate(context, generator.uniform(0, 2 * .pi))
         switch shape {
         case 0: cairo_arc(context, 0, 0, extent / 2, 0, 2 * .pi)
         case 1: cairo_rectangle(context, -extent / 2.8, -extent / 2.8, extent / 1.4, extent / 1.4)
@@ -58,13 +45,11 @@ public func renderedShapes(count: Int, size: Int = 32, seed: UInt64 = 0) -> (ima
             cairo_close_path(context)
         }
         cairo_fill(context)
-        cairo_restore(context)
-        cairo_surface_flush(surface)
-        guard let data = cairo_image_surface_get_data(surface) else { continue }
+    } read: { pixels, stride, n in
         // RGB24 stores each pixel as a native-endian 0x00RRGGBB word.
         let base = n * 3 * plane
         for y in 0..<size {
-            let row = UnsafeRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self)
+            let row = UnsafeRawPointer(pixels + y * stride).assumingMemoryBound(to: UInt32.self)
             for x in 0..<size {
                 let pixel = row[x]
                 values[base + y * size + x] = Float((pixel >> 16) & 0xFF) / 127.5 - 1
