@@ -79,7 +79,7 @@ extension Tensor {
 
     /// Applies `f` elementwise to two tensors broadcast together (NumPy rules).
     /// The four arithmetic operators run in C on all cores for equal shapes
-    /// and for one value per row.
+    /// and for one value per row (a scalar is one row).
     @inline(__always)
     static func broadcastMap(
         _ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float
@@ -90,11 +90,6 @@ extension Tensor {
         if a.shape == b.shape, let kernel = kernel {
             return make(a.shape) { ddpm_binary_same(kernel, pa, pb, $0, a.count) }
         }
-        if a.shape == b.shape {
-            return make(a.shape) { out in
-                for i in 0..<a.count { out[i] = f(pa[i], pb[i]) }
-            }
-        }
         let shape = checked { try Shapes.broadcast(a.shape, b.shape, op: op) }
         if let kernel = kernel, shape == a.shape, let rows = rowsOfRowBroadcast(b.shape, over: shape) {
             return make(shape) { ddpm_binary_rows(kernel, pa, pb, $0, rows, a.count / Swift.max(rows, 1), 0) }
@@ -102,18 +97,7 @@ extension Tensor {
         if let kernel = kernel, shape == b.shape, let rows = rowsOfRowBroadcast(a.shape, over: shape) {
             return make(shape) { ddpm_binary_rows(kernel, pb, pa, $0, rows, b.count / Swift.max(rows, 1), 1) }
         }
-        if b.count == 1 && shape == a.shape {
-            let s = pb[0]
-            return make(shape) { out in
-                for i in 0..<a.count { out[i] = f(pa[i], s) }
-            }
-        }
-        if a.count == 1 && shape == b.shape {
-            let s = pa[0]
-            return make(shape) { out in
-                for i in 0..<b.count { out[i] = f(s, pb[i]) }
-            }
-        }
+        // Any other broadcast (and an operator without a kernel): row by row.
         let sa = broadcastStrides(a.shape, to: shape)
         let sb = broadcastStrides(b.shape, to: shape)
         return make(shape) { out in
@@ -132,7 +116,7 @@ extension Tensor {
     public func sum(toShape target: [Int]) -> Tensor {
         if target == shape { return self }
         let sourceShape = shape
-        if let rows = rowsOfRowBroadcast(target, over: shape), rows == target.reduce(1, *) {
+        if let rows = rowsOfRowBroadcast(target, over: shape) {
             // One value per row (a bias [B, C, 1, 1] of [B, C, H, W]): row sums in C.
             let sums = Tensor.make(target) { ddpm_row_sums(storage.pointer, rows, count / Swift.max(rows, 1), $0) }
             return sums.recorded("SumToShape", [self]) { g in [g.broadcast(to: sourceShape)] }
