@@ -13,16 +13,20 @@ public enum LossType: String, Sendable {
 /// prediction with the noise used.
 ///
 /// With `antithetic` (seed 000), half the rows draw t and the other half
-/// T − 1 − t, which lowers the variance of the loss.
+/// T − 1 − t, which lowers the variance of the loss. A class-conditional
+/// model gets the rows' classes as `labels` (ε_θ(x_t, t, y)).
 public func diffusionLoss(
-    _ model: NoisePredictor, _ x0: Tensor, schedule: NoiseSchedule, type: LossType = .mse,
+    _ model: NoisePredictor, _ x0: Tensor, labels: [Int]? = nil, schedule: NoiseSchedule, type: LossType = .mse,
     antithetic: Bool = true, generator: Generator = .default
 ) -> Tensor {
     let batch = x0.shape.first ?? 0
     guard batch >= 1 else { fail("diffusionLoss: x0 has no rows (shape \(x0.shape)); pass a batch of shape [B, …].") }
     let t = trainingSteps(count: batch, steps: schedule.steps, antithetic: antithetic, generator: generator)
     let (xt, noise) = schedule.qSample(x0, t: t, generator: generator)
-    let difference = noise - model(xt, t)
+    if let labels, labels.count != batch {
+        fail("diffusionLoss: x0 has \(batch) rows but \(labels.count) labels were given; give one label per row.")
+    }
+    let difference = noise - model(xt, t, labels: labels)
     switch type {
     case .mse: return difference.square().mean()
     case .l1: return difference.abs().mean()

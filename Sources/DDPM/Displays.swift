@@ -22,10 +22,16 @@ extension NoiseSchedule {
     }
 }
 
-/// A tensor of 2-D points (`[N, 2]`, N ≥ 20) shows its scatter plot; every
-/// tensor shows its shape and values compactly as text.
+/// A tensor of 2-D points (`[N, 2]`, N ≥ 20) shows its scatter plot, a
+/// batch of images (`[B, C, H, W]`, C of 1 or 3) a grid of up to 64 of them
+/// read on [−1, 1]; every tensor shows its shape and values compactly as text.
 extension Tensor: Displayable {
     public var mimeBundle: MimeBundle {
+        if shape.count == 4, shape[0] >= 1, shape[1] == 1 || shape[1] == 3, shape[2] >= 4, shape[3] >= 4 {
+            var bundle = imageBatchFigure(self).mimeBundle
+            bundle.text = description
+            return bundle
+        }
         guard shape.count == 2, shape[1] == 2, shape[0] >= 20 else { return MimeBundle(text: description) }
         let figure = Figure(width: 4, height: 3.2, dpi: 80)
         figure[0, 0].scatter(self, size: shape[0] > 2_000 ? 5 : 12, color: .red, alpha: 0.6, edgeColor: .white)
@@ -38,38 +44,41 @@ extension Tensor: Displayable {
 
 extension Trajectory {
     /// A strip of `panels` frames, evenly spaced from x_T to x_0 (seed
-    /// 000's 1×10 strip of the reverse process).
-    public func strip(panels: Int = 10) -> Figure {
-        let count = min(max(panels, 1), frames.count)
-        let figure = Figure(columns: count, width: 2.8 * Double(count), height: 3, dpi: 60)
-        for i in 0..<count {
-            let index = count == 1 ? frames.count - 1 : i * (frames.count - 1) / (count - 1)
+    /// 000's 1×10 strip of the reverse process); for images, `rows`
+    /// samples, one per row.
+    public func strip(panels: Int = 10, rows: Int = 1) -> Figure {
+        if holdsImages { return imageStrip(panels: panels, rows: rows) }
+        let chosen = evenlySpaced(panels)
+        let figure = Figure(columns: chosen.count, width: 2.8 * Double(chosen.count), height: 3, dpi: 60)
+        for (i, index) in chosen.enumerated() {
             let axes = figure[0, i]
             axes.scatter(frames[index], size: 4, color: .red, edgeColor: .white)
             axes.showAxes = false
-            axes.title = steps[index].map { "x_{\($0)}" } ?? "x_T"
+            axes.title = title(ofFrame: index)
         }
         return figure
     }
 
-    /// The path as an animated GIF, one frame every `every` steps (the
-    /// seeds' reverse-process GIF), with shared axes so that points move,
-    /// not the frame.
-    public func animation(every: Int = 1, delay: Double = 0.1) -> Animation {
-        let chosen = Array(Swift.stride(from: 0, to: frames.count, by: max(1, every))) + [frames.count - 1]
+    /// The path as an animated GIF, one frame every `every` kept frames (the
+    /// seeds' reverse-process GIF): points on shared axes, so that points
+    /// move, not the frame; images as a grid of the first `count` samples.
+    public func animation(every: Int = 1, delay: Double = 0.1, count: Int = 16) -> Animation {
+        var seen = Set<Int>()
+        let chosen = (Array(Swift.stride(from: 0, to: frames.count, by: max(1, every))) + [frames.count - 1])
+            .filter { seen.insert($0).inserted }
+        if holdsImages { return imageAnimation(frames: chosen, count: count, delay: delay) }
         let all = chosen.map { frames[$0].scalars }
         let xs = all.flatMap { s in Swift.stride(from: 0, to: s.count, by: 2).map { Double(s[$0]) } }
         let ys = all.flatMap { s in Swift.stride(from: 1, to: s.count, by: 2).map { Double(s[$0]) } }
         let xlim = (xs.min() ?? -1)...(xs.max() ?? 1), ylim = (ys.min() ?? -1)...(ys.max() ?? 1)
-        var seen = Set<Int>()
-        let figures = chosen.filter { seen.insert($0).inserted }.map { index -> Figure in
+        let figures = chosen.map { index -> Figure in
             let figure = Figure(width: 4, height: 3.4, dpi: 70)
             let axes = figure[0, 0]
             axes.scatter(frames[index], size: 5, color: .red, edgeColor: .white)
             axes.showAxes = false
             axes.xlim = xlim
             axes.ylim = ylim
-            axes.title = steps[index].map { "x_{\($0)}" } ?? "x_T"
+            axes.title = title(ofFrame: index)
             return figure
         }
         return Animation(frames: figures, delay: delay)

@@ -3,13 +3,31 @@ import NN
 import TensorCore
 
 /// A network that predicts the noise ε in x_t: ε_θ(x_t, t) (Ho et al. 2020,
-/// eq. 11). Samplers and `diffusionLoss` take any such model.
+/// eq. 11), or ε_θ(x_t, t, y) for a class-conditional model. Samplers and
+/// `diffusionLoss` take any such model.
 public protocol NoisePredictor: Module {
     /// `x` is `[B, …]`; `t` holds one step per row.
     func callAsFunction(_ x: Tensor, _ t: [Int]) -> Tensor
+    /// The number of class labels the model is conditioned on (nil: none).
+    var classes: Int? { get }
+    /// ε_θ(x_t, t, y): `labels` holds one class per row (nil: unconditional).
+    func callAsFunction(_ x: Tensor, _ t: [Int], labels: [Int]?) -> Tensor
 }
 
 extension NoisePredictor {
+    /// An unconditional model.
+    public var classes: Int? { nil }
+
+    /// An unconditional model takes no labels.
+    public func callAsFunction(_ x: Tensor, _ t: [Int], labels: [Int]?) -> Tensor {
+        if labels != nil {
+            fail(
+                "\(type(of: self)) is not class-conditional: it takes no labels. Drop labels:, or build a model "
+                    + "with classes, such as UNet(imageChannels: 1, classes: 10).")
+        }
+        return self(x, t)
+    }
+
     /// ε_θ(x, t) with one step t for every row of `x` (as PyTorch broadcasts
     /// a single t): `model(xt, 60)`.
     public func callAsFunction(_ x: Tensor, _ t: Int) -> Tensor {

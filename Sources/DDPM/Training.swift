@@ -62,7 +62,8 @@ extension TrainingHistory: CustomStringConvertible, Displayable {
 /// step number, does the PyTorch-shaped work (loss, `zeroGrad()`,
 /// `backward()`, `step()`) and returns the loss. The driver shows a progress
 /// bar and the loss curve, updated in place (steps, rate, time left, latest
-/// loss), checks the notebook's interrupt after every step (an interrupt
+/// loss), with a grid of samples beside it every `preview.every` steps
+/// when given a `SamplePreview`, checks the notebook's interrupt after every step (an interrupt
 /// ends the run cleanly; the model keeps what it learned), stops a run whose
 /// loss diverges (`Divergence`) with a sentence that says so, and returns
 /// the losses.
@@ -73,7 +74,9 @@ extension TrainingHistory: CustomStringConvertible, Displayable {
 ///         return loss
 ///     }
 @discardableResult
-public func train(steps: Int, progress: Bool = true, _ body: (_ step: Int) -> Tensor) -> TrainingHistory {
+public func train(
+    steps: Int, progress: Bool = true, preview: SamplePreview? = nil, _ body: (_ step: Int) -> Tensor
+) -> TrainingHistory {
     guard steps >= 0 else { fail("train: steps must be 0 or more, got \(steps).") }
     var bar = progress ? ProgressBar(total: steps, unit: "step") : nil
     var losses: [Float] = []
@@ -98,9 +101,17 @@ public func train(steps: Int, progress: Bool = true, _ body: (_ step: Int) -> Te
             break
         }
         losses.append(value)
+        if let preview, bar?.handle != nil, (step + 1) % preview.every == 0 {
+            bar?.show(preview: preview.png(), at: step + 1, losses: losses)
+        }
         bar?.advance(to: step + 1, losses: losses)
     }
     let note = interrupted ? " (interrupted)" : divergence.map { " (diverged at step \($0.step))" } ?? ""
+    if let preview, bar?.handle != nil, !interrupted, divergence == nil, !losses.isEmpty,
+        bar?.preview?.step != losses.count
+    {
+        bar?.show(preview: preview.png(), at: losses.count, losses: losses)  // the samples the run ends with
+    }
     bar?.finish(losses: losses, note: note)
     if interrupted {
         let message =
@@ -116,15 +127,16 @@ public func train(steps: Int, progress: Bool = true, _ body: (_ step: Int) -> Te
         seconds: Date().timeIntervalSince(start), curveShown: bar?.handle != nil)
 }
 
-/// `train` over `epochs` passes of a `DataLoader`: `body` gets each batch.
+/// `train` over `epochs` passes of a `DataLoader`: `body` gets each batch
+/// (a tensor, or images and their labels).
 @discardableResult
-public func train(
-    epochs: Int, over loader: DataLoader, progress: Bool = true,
-    _ body: (_ batch: Tensor) -> Tensor
+public func train<Batch>(
+    epochs: Int, over loader: DataLoader<Batch>, progress: Bool = true, preview: SamplePreview? = nil,
+    _ body: (_ batch: Batch) -> Tensor
 ) -> TrainingHistory {
     guard epochs >= 0 else { fail("train: epochs must be 0 or more, got \(epochs).") }
     var iterator = loader.makeIterator()
-    return train(steps: epochs * loader.count, progress: progress) { _ in
+    return train(steps: epochs * loader.count, progress: progress, preview: preview) { _ in
         if let batch = iterator.next() { return body(batch) }
         iterator = loader.makeIterator()  // the next epoch, in a new order
         return body(iterator.next()!)

@@ -185,11 +185,16 @@ public final class Axes {
             }
         }
         if let picture {  // as large as fits, centred, square pixels
-            let scale = min(plot.width / Double(picture.width), plot.height / Double(picture.height))
+            let fit = min(plot.width / Double(picture.width), plot.height / Double(picture.height))
+            // A whole number of canvas pixels per image pixel, on the pixel grid: every
+            // image pixel becomes an equal square with hard edges (no blended seams).
+            let scale = fit >= 1 ? fit.rounded(.down) : fit
             let w = Double(picture.width) * scale, h = Double(picture.height) * scale
             canvas.image(
                 picture,
-                in: Rect(x: plot.x + (plot.width - w) / 2, y: plot.y + (plot.height - h) / 2, width: w, height: h))
+                in: Rect(
+                    x: (plot.x + (plot.width - w) / 2).rounded(), y: (plot.y + (plot.height - h) / 2).rounded(),
+                    width: w, height: h))
         }
         canvas.clip(to: plot) {
             for line in lines {

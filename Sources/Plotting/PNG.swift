@@ -9,11 +9,10 @@ public enum PNG {
     /// written as RGB. `level` is zlib's compression level (0–9); every
     /// row gets the filter that libpng's heuristic picks.
     ///
-    /// With `indexed`, an opaque image is written with a palette of its 256
-    /// most frequent colours, a third of the bytes to compress: exact when
-    /// it has at most 256 colours (a plot: a few colours and their
-    /// antialiased blends), otherwise each rarer colour becomes its nearest
-    /// palette colour.
+    /// With `indexed`, an opaque image of at most 256 colours (a plot: a few
+    /// colours and their antialiased blends) is written with a palette, a
+    /// third of the bytes to compress; one of more colours (RGB images)
+    /// stays RGB, exact.
     public static func encode(rgba: [UInt8], width: Int, height: Int, level: Int32 = 6, indexed: Bool = false)
         -> [UInt8]
     {
@@ -22,6 +21,7 @@ public enum PNG {
         }
         let opaque = stride(from: 3, to: rgba.count, by: 4).allSatisfy { rgba[$0] == 255 }
         var palette = indexed && opaque ? Palette(frames: [rgba]) : nil
+        if palette?.isExact == false { palette = nil }
         let channels = palette != nil ? 1 : opaque ? 3 : 4
         var pixels: [UInt8]
         if palette != nil {

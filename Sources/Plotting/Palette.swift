@@ -5,6 +5,8 @@
 struct Palette {
     /// 0xRRGGBB, most frequent first.
     let colors: [UInt32]
+    /// Whether every colour of the images is in the palette.
+    let isExact: Bool
     private var lookup: [UInt32: UInt8] = [:]
 
     init(frames: [[UInt8]]) {
@@ -14,6 +16,7 @@ struct Palette {
                 frequency[Palette.key(rgba, i), default: 0] += 1
             }
         }
+        isExact = frequency.count <= 256
         colors = frequency.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
             .prefix(256).map(\.key)
         for (i, color) in colors.enumerated() { lookup[color] = UInt8(i) }
