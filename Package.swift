@@ -7,7 +7,7 @@
 // Dependencies point one way:
 //   COpenBLAS, CTensorKernels ← TensorCore ← NN ← DDPM, with CNumerics (C loops) under NN and DDPM
 //   WireJSON ← ExecutorWire, CNotebookRuntime ← NotebookDisplay ← DDPM
-//   TensorCore, NotebookDisplay, CPNG, CCairo ← Plotting ← DDPM
+//   TensorCore, NotebookDisplay, CPNG, CCairo ← Plotting ← DDPM; CImageFiles (libjpeg-turbo) ← DDPM
 // and on the kernel side, which never imports the DSL:
 //   ExecutorWire ← CellCompiler; JupyterProtocol, KernelTransport, CellCompiler, ExecutorWire ← Kernel ← ddpm-kernel
 //   (in Kernel, the Jupyter server hosts a socket-free NotebookSession)
@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "ddpm-demo", targets: ["ddpm-demo"]),
         .executable(name: "ddpm-bench", targets: ["ddpm-bench"]),
         .executable(name: "ddpm-bench-unet", targets: ["ddpm-bench-unet"]),
+        .executable(name: "ddpm-train-digits", targets: ["ddpm-train-digits"]),
         .executable(name: "ddpm-kernel", targets: ["ddpm-kernel"]),
         .executable(name: "ddpm-executor", targets: ["ddpm-executor"]),
     ],
@@ -60,6 +61,9 @@ let package = Package(
                 ])
             ],
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("openblas")]),
+        // Image files: JPEG through libjpeg-turbo (Debian's libjpeg62-turbo-dev), whose errors
+        // jump (setjmp) and so are caught in C.
+        .target(name: "CImageFiles", linkerSettings: [.linkedLibrary("jpeg")]),
         // The notebook runtime's C half: the interrupt flag, the call of a cell's entry point.
         .target(name: "CNotebookRuntime"),
 
@@ -69,7 +73,8 @@ let package = Package(
         .target(name: "NotebookDisplay", dependencies: ["ExecutorWire", "WireJSON", "CNotebookRuntime"]),
         .target(name: "Plotting", dependencies: ["TensorCore", "NotebookDisplay", "CPNG", "CCairo"]),
         .target(
-            name: "DDPM", dependencies: ["TensorCore", "NN", "NotebookDisplay", "Plotting", "CNumerics", "CCairo"]),
+            name: "DDPM",
+            dependencies: ["TensorCore", "NN", "NotebookDisplay", "Plotting", "CNumerics", "CCairo", "CImageFiles"]),
 
         // The one JSON type of the Jupyter protocol, the executor's pipes and the notebook runtime.
         .target(name: "WireJSON"),
@@ -107,6 +112,7 @@ let package = Package(
         .executableTarget(name: "ddpm-demo", dependencies: ["DDPM"]),
         .executableTarget(name: "ddpm-bench", dependencies: ["DDPM", "COpenBLAS"]),
         .executableTarget(name: "ddpm-bench-unet", dependencies: ["DDPM"]),
+        .executableTarget(name: "ddpm-train-digits", dependencies: ["DDPM"]),
 
         // Tests: one target per library target.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
@@ -115,7 +121,7 @@ let package = Package(
         .testTarget(name: "CellCompilerTests", dependencies: ["CellCompiler"]),
         .testTarget(name: "KernelTransportTests", dependencies: ["KernelTransport", "JupyterProtocol"]),
         // Goldens/ is read through #filePath: the goldens and the script that wrote them.
-        .testTarget(name: "DDPMTests", dependencies: ["DDPM"], exclude: ["Goldens"]),
+        .testTarget(name: "DDPMTests", dependencies: ["DDPM"], exclude: ["Goldens", "Images"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"], exclude: ["Baselines"]),
         .testTarget(name: "ExecutorWireTests", dependencies: ["ExecutorWire", "WireJSON"]),
         .testTarget(name: "NotebookDisplayTests", dependencies: ["NotebookDisplay", "ExecutorWire"]),

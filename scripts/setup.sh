@@ -5,7 +5,7 @@
 # scripts/test.sh.
 set -euo pipefail
 
-packages=(pkg-config libzmq3-dev libopenblas-dev libdnnl-dev libpng-dev libcairo2-dev fonts-dejavu-core)
+packages=(pkg-config libzmq3-dev libopenblas-dev libdnnl-dev libpng-dev libjpeg62-turbo-dev libcairo2-dev fonts-dejavu-core)
 
 missing=()
 for p in "${packages[@]}"; do

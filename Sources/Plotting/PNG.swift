@@ -76,15 +76,62 @@ public enum PNG {
 
     /// Decodes a PNG into 8-bit RGBA pixels; nil when the bytes are not a PNG.
     public static func decode(_ bytes: [UInt8]) -> (rgba: [UInt8], width: Int, height: Int)? {
+        try? read(bytes)
+    }
+
+    /// Decodes a PNG of any colour type and depth (gray, palette, RGB, with or
+    /// without alpha, 16-bit) into 8-bit RGBA pixels, or throws libpng's reason.
+    public static func read(_ bytes: [UInt8]) throws -> (rgba: [UInt8], width: Int, height: Int) {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
+        func reason() -> String {  // image.message is a C char[64], a tuple in Swift
+            var text = [CChar](repeating: 0, count: MemoryLayout.size(ofValue: image.message) + 1)
+            withUnsafeBytes(of: &image.message) { raw in
+                text.withUnsafeMutableBytes { $0.copyMemory(from: raw) }
+            }
+            return String(cString: text)
+        }
         let begun = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
-        guard begun != 0 else { return nil }
+        guard begun != 0 else {
+            let message = reason()
+            png_image_free(&image)
+            throw PNGError(reason: message)
+        }
         image.format = UInt32(ddpm_png_format_rgba)
         var rgba = [UInt8](repeating: 0, count: Int(image.width) * Int(image.height) * 4)
         let finished = rgba.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+        let message = reason()
         png_image_free(&image)
-        return finished != 0 ? (rgba, Int(image.width), Int(image.height)) : nil
+        guard finished != 0 else { throw PNGError(reason: message) }
+        return (rgba, Int(image.width), Int(image.height))
     }
 
+    /// Encodes 8-bit grayscale pixels, rows top to bottom (a one-channel
+    /// PNG, as image data sets store digits).
+    public static func encode(gray: [UInt8], width: Int, height: Int) -> [UInt8] {
+        guard width > 0, height > 0, gray.count == width * height else {
+            fail("PNG.encode: expected \(width)×\(height) = \(width * height) gray bytes, got \(gray.count).")
+        }
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        image.width = UInt32(width)
+        image.height = UInt32(height)
+        image.format = ddpm_png_format_gray
+        var size = 0
+        _ = gray.withUnsafeBytes { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, 0, nil) }
+        var out = [UInt8](repeating: 0, count: size)
+        let written = out.withUnsafeMutableBytes { memory in
+            gray.withUnsafeBytes {
+                png_image_write_to_memory(&image, memory.baseAddress, &size, 0, $0.baseAddress, 0, nil)
+            }
+        }
+        guard written != 0 else { fail("PNG.encode: libpng could not write the gray image (\(size) bytes).") }
+        return Array(out.prefix(size))
+    }
+}
+
+/// Why libpng could not read a file ("Not a PNG file", "IDAT: CRC error"…).
+public struct PNGError: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { reason }
 }
