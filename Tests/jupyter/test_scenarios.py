@@ -262,3 +262,35 @@ def test_a_second_backward_through_one_graph_says_so(kernel):
     assert again.status == "error"
     assert "already differentiated" in again.reply["evalue"] and "compute the loss again" in again.reply["evalue"]
     assert kernel.run("twiceX.grad!.shape").result == "[3]"
+
+
+def test_training_shows_sample_previews_in_place_and_images_as_grids(kernel):
+    """Issue 13: train's live output gains a grid of samples every `every`
+    steps, in the same display (one display_data, then updates); a batch of
+    images is a PNG grid."""
+    setup = kernel.run(
+        "let tiny = UNet(imageChannels: 1, baseChannels: 8, channelMults: [1], resBlocks: 1, timeEmbeddingDim: 16,\n"
+        "                attentionResolutions: [], groups: 4, classes: 10, generator: Generator(seed: 1))\n"
+        "let s = NoiseSchedule(.linear, steps: 20)\n"
+        "let d = renderedDigits(count: 64, size: 8, seed: 1)\n"
+        "let o = Adam(tiny.parameters(), lr: 1e-3)\n"
+        "d.images[0..<16]")
+    assert setup.status == "ok", setup.errors
+    assert "image/png" in setup.of_type("execute_result")[0]["content"]["data"]
+    result = kernel.run(
+        "let p = SamplePreview.samples(of: tiny, sampler: DDIMSampler(schedule: s, steps: 4), shape: [4, 1, 8, 8],\n"
+        "                              labels: [0, 1, 2, 3], every: 5)\n"
+        "let h = train(epochs: 10, over: DataLoader(d.images, labels: d.labels, batchSize: 32), preview: p) { x, y in\n"
+        "    let loss = diffusionLoss(tiny, x, labels: y, schedule: s)\n"
+        "    o.zeroGrad(); loss.backward(); o.step(); return loss\n"
+        "}\n"
+        "h.steps")
+    assert result.status == "ok", result.errors
+    assert result.result == "20"
+    shown = result.of_type("display_data")
+    assert len(shown) == 1
+    ident = shown[0]["content"]["transient"]["display_id"]
+    updates = result.of_type("update_display_data")
+    assert all(u["content"]["transient"]["display_id"] == ident for u in updates)
+    final = updates[-1]["content"]["data"]["text/html"]
+    assert "samples after 20 steps" in final and final.count("data:image/png") == 2
