@@ -54,12 +54,17 @@ extension Trajectory {
     /// Images: the first `count` samples as a grid in every chosen frame.
     func imageAnimation(frames chosen: [Int], count: Int, delay: Double) -> Animation {
         let batch = Swift.min(Swift.max(count, 1), frames[0].shape[0])
-        let columns = Int(Double(batch).squareRoot().rounded(.up))
         let figures = chosen.map { index in
-            imageGrid(frames[index][0..<batch], columns: columns, panelSize: 0.7, low: -1, high: 1)
+            imageGrid(frames[index][0..<batch], columns: gridColumns(batch), panelSize: 0.7, low: -1, high: 1)
         }
         return Animation(frames: figures, delay: delay)
     }
+}
+
+/// Columns for a grid of `count` images: one row up to 10 (a row of
+/// classes 0–9), otherwise about square.
+func gridColumns(_ count: Int) -> Int {
+    count <= 10 ? Swift.max(1, count) : Int(Double(count).squareRoot().rounded(.up))
 }
 
 /// A grid of up to `limit` images of a batch `[B, C, H, W]` in [−1, 1].

@@ -1,5 +1,6 @@
 import CImageFiles
 import Foundation
+import NotebookDisplay
 import Plotting
 import TensorCore
 
@@ -17,7 +18,8 @@ import TensorCore
 ///   are composed over white, as an image viewer shows them.
 ///
 /// A file that cannot be read stops with its name and the decoder's reason;
-/// other files (such as `labels.csv`) are skipped.
+/// other files (such as `labels.csv`) are skipped. An interrupt stops the
+/// reading (it throws).
 public func imageFolder(_ path: String, size: Int, channels: Int = 3) throws -> Tensor {
     guard size >= 1, channels == 1 || channels == 3 else {
         fail(
@@ -37,6 +39,9 @@ public func imageFolder(_ path: String, size: Int, channels: Int = 3) throws -> 
     let plane = size * size
     var values = [Float](repeating: 0, count: ordered.count * channels * plane)
     for (index, name) in ordered.enumerated() {
+        if Interrupt.isRequested {
+            throw DataFileError("imageFolder: interrupted after \(index) of \(ordered.count) files of \(path).")
+        }
         let file = (path as NSString).appendingPathComponent(name)
         let image = try ImageFile(path: file)
         let resized = image.rgb().resized(to: size)

@@ -39,8 +39,7 @@ public struct SamplePreview {
         guard images.shape.count == 4 else {
             fail("SamplePreview: the preview must draw images [B, C, H, W], got shape \(images.shape).")
         }
-        let columns = Swift.max(1, Int(Double(images.shape[0]).squareRoot().rounded(.up)))
-        let figure = imageGrid(images, columns: columns, panelSize: 0.6, low: -1, high: 1)
+        let figure = imageGrid(images, columns: gridColumns(images.shape[0]), panelSize: 0.6, low: -1, high: 1)
         return figure.png()
     }
 }

@@ -135,8 +135,19 @@ public func train<Batch>(
     _ body: (_ batch: Batch) -> Tensor
 ) -> TrainingHistory {
     guard epochs >= 0 else { fail("train: epochs must be 0 or more, got \(epochs).") }
+    return train(steps: epochs * loader.count, over: loader, progress: progress, preview: preview, body)
+}
+
+/// `train` for `steps` batches of a `DataLoader`, starting a new pass (in a
+/// new order) whenever one ends: a run measured in steps, as image models'
+/// are, rather than in epochs.
+@discardableResult
+public func train<Batch>(
+    steps: Int, over loader: DataLoader<Batch>, progress: Bool = true, preview: SamplePreview? = nil,
+    _ body: (_ batch: Batch) -> Tensor
+) -> TrainingHistory {
     var iterator = loader.makeIterator()
-    return train(steps: epochs * loader.count, progress: progress, preview: preview) { _ in
+    return train(steps: steps, progress: progress, preview: preview) { _ in
         if let batch = iterator.next() { return body(batch) }
         iterator = loader.makeIterator()  // the next epoch, in a new order
         return body(iterator.next()!)

@@ -34,7 +34,7 @@ func option(_ name: String, _ fallback: String) -> String {
     return arguments[i + 1]
 }
 
-func train() throws {
+func trainModel() throws {
     let steps = Int(option("--steps", "4000"))!
     let out = option("--out", "notebooks/digits-unet.safetensors")
     let digits = renderedDigits(count: Recipe.images, size: Recipe.size, seed: Recipe.dataSeed)
@@ -43,26 +43,23 @@ func train() throws {
     let generator = Generator(seed: Recipe.trainingSeed)
     let loader = DataLoader(digits.images, labels: digits.labels, batchSize: Recipe.batch, generator: generator)
     let schedule = Recipe.schedule
-    var batches = loader.makeIterator()
     let start = Date()
     var recent: [Float] = []
-    for step in 0..<steps {
-        guard
-            let (x, y) = batches.next()
-                ?? {
-                    batches = loader.makeIterator(); return batches.next()
-                }()
-        else { break }
+    var done = 0
+    train(steps: steps, over: loader, progress: false) { x, y in
         let loss = diffusionLoss(model, x, labels: y, schedule: schedule, antithetic: false, generator: generator)
         optimizer.zeroGrad()
         loss.backward()
         optimizer.step()
         recent.append(loss.item())
-        if (step + 1) % 250 == 0 {
+        done += 1
+        if done % 250 == 0 {
             let mean = recent.reduce(0, +) / Float(recent.count)
             recent.removeAll()
-            print(String(format: "step %d  loss %.4f  %.0f s", step + 1, mean, Date().timeIntervalSince(start)))
+            print(String(format: "step %d  loss %.4f  %.0f s", done, mean, Date().timeIntervalSince(start)))
+            fflush(stdout)  // a log read while the run goes on
         }
+        return loss
     }
     let seconds = Date().timeIntervalSince(start)
     try model.save(
@@ -125,7 +122,7 @@ func evaluate(_ pairs: [String]) throws {
 }
 
 switch CommandLine.arguments.dropFirst().first {
-case "train": try train()
+case "train": try trainModel()
 case "export": try export(CommandLine.arguments[2])
 case "evaluate": try evaluate(Array(CommandLine.arguments.dropFirst(2)))
 default:

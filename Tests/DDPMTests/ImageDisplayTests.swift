@@ -85,7 +85,7 @@ final class ImageDisplayTests: XCTestCase {
         XCTAssertEqual(strip[1, 0].title, "")
         let animation = path.animation(every: 2, count: 4)
         XCTAssertEqual(animation.frames.count, 6)  // frames 0, 2, …, 10
-        XCTAssertEqual(animation.frames[0].axes.count, 4)  // 2 × 2 grid
+        XCTAssertEqual(animation.frames[0].axes.count, 4)  // one row of 4
         let gif = animation.gif()
         XCTAssertEqual(Array(gif.prefix(6)), Array("GIF89a".utf8))
     }

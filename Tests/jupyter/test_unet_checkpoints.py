@@ -106,3 +106,27 @@ let convFirst = withNoGrad { convLayer(convX) }""", timeout=60)
     after = kernel.run("convLayer(convX).backward(ones(8, 16, 32, 32))\nconvLayer.weight.grad!.shape", timeout=30)
     assert after.status == "ok", after.errors
     assert after.result == "[16, 16, 3, 3]"
+
+
+def test_the_shipped_digits_model_loads_strictly_into_seed_001s_class(kernel):
+    """Issue 13: notebook 08's checkpoint (scripts/train-digits.sh) is a state
+    dict of seed 001's UNet: PyTorch loads it with strict=True and predicts
+    the ε that Swift predicts, labels included."""
+    path = pathlib.Path(__file__).parents[2] / "notebooks" / "digits-unet.safetensors"
+    shape = [2, 1, 16, 16]
+    x = [round(math.cos(0.21 * i), 4) for i in range(math.prod(shape))]
+    predicted = swift_values(kernel, f"""
+let digitsModel = UNet(imageChannels: 1, baseChannels: 32, channelMults: [1, 2, 2], resBlocks: 1,
+                       timeEmbeddingDim: 128, dropout: 0.1, attentionResolutions: [1], groups: 8, classes: 10)
+try digitsModel.load(from: "{path}")
+let digitsPredicted = digitsModel.withEvaluationMode {{
+    withNoGrad {{ digitsModel(Tensor({x}, shape: {shape}), [10, 700], labels: [3, 8]) }}
+}}""", "digitsPredicted")
+    model = seed_unets.UNet(
+        img_channels=1, base_channels=32, channel_mults=(1, 2, 2), num_res_blocks=1, time_emb_dim=128,
+        num_classes=10, dropout=0.1, attention_resolutions=(1,), num_groups=8)
+    model.load_state_dict(load_file(str(path)), strict=True)
+    model.eval()
+    with torch.no_grad():
+        expected = model(torch.tensor(x).reshape(shape), torch.tensor([10, 700]), torch.tensor([3, 8]))
+    assert torch.allclose(expected.flatten(), predicted, atol=1e-4), (expected.flatten() - predicted).abs().max()
