@@ -47,7 +47,9 @@ struct ProgressBar {
         let left = rate > 0 ? Double(total - done) / rate : 0
         func clock(_ seconds: Double) -> String { String(format: "%d:%02d", Int(seconds) / 60, Int(seconds) % 60) }
         var text = "\(unit) \(done)/\(total)"
-        text += String(format: rate >= 10 ? " · %.0f %@s/s · %@ elapsed" : " · %.2g %@s/s · %@ elapsed", rate, unit, clock(elapsed))
+        text += String(
+            format: rate >= 10 ? " · %.0f %@s/s · %@ elapsed" : " · %.2g %@s/s · %@ elapsed", rate, unit, clock(elapsed)
+        )
         if done < total && note.isEmpty { text += " · \(clock(left)) left" }
         if let loss { text += String(format: " · loss %.4f", loss) }
         text += note
