@@ -38,6 +38,7 @@ public final class Kernel {
 
     var executionCount = 0
     var history = History()
+    var comms = CommRegistry()
     var isRunning = true
     /// The execute request whose output the session sends now, and how.
     var currentParent: Message?
@@ -118,7 +119,7 @@ public final class Kernel {
         case "history_request":
             reply(message, on: socket, ["status": "ok", "history": .array(history.reply(to: message.content))])
         case "comm_info_request":
-            reply(message, on: socket, ["status": "ok", "comms": [:]])
+            reply(message, on: socket, comms.info(target: message.content["target_name"]?.stringValue))
         case "interrupt_request":
             reply(message, on: socket, ["status": "ok"])  // during a cell, wait(for:) told the session first
         case "shutdown_request":
@@ -126,13 +127,11 @@ public final class Kernel {
             reply(message, on: socket, ["status": "ok", "restart": .bool(restart)])
             isRunning = false
         case "comm_open":
-            // No comm target is registered (messaging spec, "Opening a Comm": an
-            // unknown target_name is answered by closing the comm at once).
-            if let id = message.content["comm_id"]?.stringValue {
-                publish("comm_close", ["comm_id": .string(id), "data": [:]], parent: message)
-            }
-        case "comm_msg", "comm_close":
-            break  // about comms this kernel never opened
+            for event in comms.opened(message.content) { publish(event.type, event.content, parent: message) }
+        case "comm_msg":
+            for event in comms.message(message.content) { publish(event.type, event.content, parent: message) }
+        case "comm_close":
+            comms.closed(message.content)
         default:
             log("ignored a \(message.msgType)")
         }

@@ -196,3 +196,28 @@ final class HistoryAndCompletionTests: XCTestCase {
             Completion.complete(code: "whi", cursor: 3, context: ["let whistle = 1"]).matches, ["while", "whistle"])
     }
 }
+
+/// The comms the kernel keeps (issue 14): ipywidgets' control target is
+/// answered, any other target closed, `comm_info` lists what is open.
+final class CommRegistryTests: XCTestCase {
+    func testTheWidgetControlCommAnswersRequestStatesAndOthersAreClosed() {
+        var comms = CommRegistry()
+        XCTAssertTrue(comms.opened(["comm_id": "ctl", "target_name": "jupyter.widget.control", "data": [:]]).isEmpty)
+        let closed = comms.opened(["comm_id": "x", "target_name": "no.such.target", "data": [:]])
+        XCTAssertEqual(closed.map(\.type), ["comm_close"])
+        XCTAssertEqual(closed.first?.content, ["comm_id": "x", "data": [:]])
+
+        comms.widgetStates["w1"] = ["model_name": "IntSliderModel", "state": ["value": 3]]
+        let answer = comms.message(["comm_id": "ctl", "data": ["method": "request_states"]])
+        XCTAssertEqual(answer.map(\.type), ["comm_msg"])
+        XCTAssertEqual(answer.first?.content["data"]?["method"], "update_states")
+        XCTAssertEqual(answer.first?.content["data"]?["states"]?["w1"]?["state"]?["value"], 3)
+        XCTAssertTrue(comms.message(["comm_id": "x", "data": ["method": "request_states"]]).isEmpty)
+
+        XCTAssertEqual(
+            comms.info(target: nil), ["status": "ok", "comms": ["ctl": ["target_name": "jupyter.widget.control"]]])
+        XCTAssertEqual(comms.info(target: "jupyter.widget"), ["status": "ok", "comms": [:]])
+        comms.closed(["comm_id": "ctl"])
+        XCTAssertEqual(comms.info(target: nil), ["status": "ok", "comms": [:]])
+    }
+}

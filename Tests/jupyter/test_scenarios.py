@@ -234,6 +234,27 @@ def test_kernel_info_on_control_and_silent_cells(kernel):
             closed = message["content"]
     assert closed == {"comm_id": "c-42", "data": {}}
 
+    # ipywidgets' control comm (protocol 1.0.0) is kept and answers request_states at once,
+    # so that JupyterLab does not wait 4 s on reload; comm_info lists it by target.
+    control = kernel.kc.session.msg(
+        "comm_open", {"comm_id": "ctl-1", "target_name": "jupyter.widget.control", "data": {}})
+    kernel.kc.shell_channel.send(control)
+    ask = kernel.kc.session.msg("comm_msg", {"comm_id": "ctl-1", "data": {"method": "request_states"}})
+    kernel.kc.shell_channel.send(ask)
+    answer = None
+    deadline = time.time() + 10
+    while answer is None and time.time() < deadline:
+        message = kernel.kc.get_iopub_msg(timeout=10)
+        if message["msg_type"] == "comm_msg" and message["parent_header"].get("msg_id") == ask["header"]["msg_id"]:
+            answer = message["content"]
+    assert answer == {"comm_id": "ctl-1", "data": {"method": "update_states", "states": {}, "buffer_paths": []}}
+    kernel.kc.comm_info(target_name="jupyter.widget.control")
+    assert kernel.kc.get_shell_msg(timeout=10)["content"] == {
+        "status": "ok", "comms": {"ctl-1": {"target_name": "jupyter.widget.control"}}}
+    kernel.kc.shell_channel.send(kernel.kc.session.msg("comm_close", {"comm_id": "ctl-1", "data": {}}))
+    kernel.kc.comm_info()
+    assert kernel.kc.get_shell_msg(timeout=10)["content"] == {"status": "ok", "comms": {}}
+
     count = kernel.run("1").reply["execution_count"]
     silent = kernel.run('let quiet = 5\nprint("not shown")\nquiet', silent=True)
     assert silent.status == "ok" and silent.outputs == []

@@ -1,0 +1,60 @@
+import JupyterProtocol
+
+/// The comms open between the frontend and this kernel, by id, with their
+/// targets (Jupyter messaging, "Custom Messages"): what `comm_info_request`
+/// lists, and the kernel-side answer to what the frontend opens.
+///
+/// Socket-free: each method returns the messages to publish on iopub (as
+/// type and content), which the server sends with the request as parent.
+/// Known targets:
+/// - `jupyter.widget.control` (ipywidgets' control protocol 1.0.0): the
+///   frontend opens it on (re)connect and sends `{method: "request_states"}`;
+///   the answer is `{method: "update_states", states, buffer_paths}` with the
+///   state of every widget model the kernel holds. JupyterLab waits 4 s for
+///   it before falling back to asking model by model.
+///
+/// Any other target is closed at once, as the spec requires.
+struct CommRegistry {
+    static let widgetControl = "jupyter.widget.control"
+
+    /// Open comms: id → target name.
+    private(set) var open: [String: String] = [:]
+    /// Widget model states the kernel knows, by comm id (model name, module, version, state).
+    var widgetStates: [String: JSONValue] = [:]
+
+    /// `comm_open` from the frontend.
+    mutating func opened(_ content: JSONValue) -> [(type: String, content: JSONValue)] {
+        guard let id = content["comm_id"]?.stringValue else { return [] }
+        let target = content["target_name"]?.stringValue ?? ""
+        guard target == CommRegistry.widgetControl else {
+            return [("comm_close", ["comm_id": .string(id), "data": [:]])]
+        }
+        open[id] = target
+        return []
+    }
+
+    /// `comm_msg` from the frontend.
+    func message(_ content: JSONValue) -> [(type: String, content: JSONValue)] {
+        guard let id = content["comm_id"]?.stringValue, let target = open[id] else { return [] }
+        if target == CommRegistry.widgetControl, content["data"]?["method"]?.stringValue == "request_states" {
+            let states = JSONValue.object(widgetStates)
+            let data: JSONValue = ["method": "update_states", "states": states, "buffer_paths": []]
+            return [("comm_msg", ["comm_id": .string(id), "data": data])]
+        }
+        return []
+    }
+
+    /// `comm_close` from the frontend.
+    mutating func closed(_ content: JSONValue) {
+        if let id = content["comm_id"]?.stringValue { open[id] = nil }
+    }
+
+    /// `comm_info_reply`'s comms, only those of `target` when given.
+    func info(target: String?) -> JSONValue {
+        var comms: [String: JSONValue] = [:]
+        for (id, name) in open where target == nil || target == name {
+            comms[id] = ["target_name": .string(name)]
+        }
+        return ["status": "ok", "comms": .object(comms)]
+    }
+}
