@@ -118,6 +118,9 @@ public enum DisplayEvent: Codable, Equatable, Sendable {
     case executeResult(data: [String: JSONValue], metadata: [String: JSONValue])
     case clearOutput(wait: Bool)
     case inputRequest(prompt: String, password: Bool)
+    /// A comm message from the notebook runtime to the frontend (a widget's
+    /// `comm_open`, `comm_msg` or `comm_close`), with its binary buffers in base64.
+    case comm(CommEvent)
 
     /// One line of JSON, newline included.
     public func encodedLine() -> Data {
@@ -128,6 +131,30 @@ public enum DisplayEvent: Codable, Equatable, Sendable {
 
     public init(line: Data) throws {
         self = try JSONDecoder().decode(DisplayEvent.self, from: line)
+    }
+}
+
+/// A comm message the notebook runtime sends (Jupyter messaging, "Custom
+/// Messages"): `kind` is `comm_open`, `comm_msg` or `comm_close`; `target`
+/// is set for `comm_open`; `buffers` are the message's binary frames.
+public struct CommEvent: Codable, Equatable, Sendable {
+    public var kind: String
+    public var commID: String
+    public var target: String?
+    public var data: JSONValue
+    public var metadata: JSONValue
+    public var buffers: [Data]
+
+    public init(
+        kind: String, commID: String, target: String? = nil, data: JSONValue, metadata: JSONValue = [:],
+        buffers: [Data] = []
+    ) {
+        self.kind = kind
+        self.commID = commID
+        self.target = target
+        self.data = data
+        self.metadata = metadata
+        self.buffers = buffers
     }
 }
 

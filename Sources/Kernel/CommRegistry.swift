@@ -1,3 +1,4 @@
+import ExecutorWire
 import JupyterProtocol
 
 /// The comms open between the frontend and this kernel, by id, with their
@@ -13,7 +14,10 @@ import JupyterProtocol
 ///   state of every widget model the kernel holds. JupyterLab waits 4 s for
 ///   it before falling back to asking model by model.
 ///
-/// Any other target is closed at once, as the spec requires.
+/// Any other target is closed at once, as the spec requires. Comms the
+/// notebook runtime opens (widgets, target `jupyter.widget`) are recorded
+/// with their model's state as it changes, in the control protocol's form
+/// (`{model_name, model_module, model_module_version, state}`).
 struct CommRegistry {
     static let widgetControl = "jupyter.widget.control"
 
@@ -31,6 +35,27 @@ struct CommRegistry {
         }
         open[id] = target
         return []
+    }
+
+    /// A comm message the notebook runtime sent to the frontend.
+    mutating func sent(_ event: CommEvent) {
+        switch event.kind {
+        case "comm_open":
+            open[event.commID] = event.target ?? ""
+            guard event.target == "jupyter.widget", let state = event.data["state"] else { return }
+            widgetStates[event.commID] = [
+                "model_name": state["_model_name"] ?? .null, "model_module": state["_model_module"] ?? .null,
+                "model_module_version": state["_model_module_version"] ?? .null, "state": state,
+            ]
+        case "comm_msg":
+            guard event.data["method"]?.stringValue == "update", let changes = event.data["state"],
+                let known = widgetStates[event.commID], let state = known["state"]
+            else { return }
+            widgetStates[event.commID] = known.merging(["state": state.merging(changes)])
+        default:
+            open[event.commID] = nil
+            widgetStates[event.commID] = nil
+        }
     }
 
     /// `comm_msg` from the frontend.

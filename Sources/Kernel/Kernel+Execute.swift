@@ -81,6 +81,13 @@ extension Kernel: NotebookHost {
 
     public func display(_ event: DisplayEvent) {
         guard let parent = currentParent else { return }
+        if case .comm(let comm) = event {  // widgets' state: published even from a silent cell
+            comms.sent(comm)
+            var content: JSONValue = ["comm_id": .string(comm.commID), "data": comm.data]
+            if let target = comm.target { content = content.merging(["target_name": .string(target)]) }
+            publish(comm.kind, content, parent: parent, metadata: comm.metadata, buffers: comm.buffers)
+            return
+        }
         if case .executeResult(let data, _) = event, let text = data["text/plain"]?.stringValue {
             history.setOutput(line: executionCount, text)
         }
@@ -107,8 +114,8 @@ extension Kernel: NotebookHost {
                 ], parent: parent)
         case .clearOutput(let wait):
             publish("clear_output", ["wait": .bool(wait)], parent: parent)
-        case .inputRequest:
-            break  // comes through requestInput
+        case .inputRequest, .comm:
+            break  // through requestInput, and above
         }
     }
 

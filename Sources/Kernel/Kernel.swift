@@ -144,8 +144,11 @@ public final class Kernel {
         send(request.child(type, content: content), on: socket)
     }
 
-    func publish(_ type: String, _ content: JSONValue, parent: Message) {
-        var message = parent.child(type, content: content)
+    func publish(
+        _ type: String, _ content: JSONValue, parent: Message, metadata: JSONValue = [:], buffers: [Data] = []
+    ) {
+        var message = parent.child(type, content: content, metadata: metadata)
+        message.buffers = buffers
         message.identities = [Data("kernel.\(kernelID).\(type)".utf8)]
         send(message, on: iopub)
     }

@@ -18,6 +18,15 @@ public enum JSONValue: Equatable, Sendable {
         return nil
     }
 
+    /// An object with `other`'s fields added, each replacing the one of the
+    /// same key (a widget's state after an `update`); `other` itself when
+    /// either is not an object.
+    public func merging(_ other: JSONValue) -> JSONValue {
+        guard case .object(var fields) = self, case .object(let changes) = other else { return other }
+        fields.merge(changes) { _, new in new }
+        return .object(fields)
+    }
+
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil

@@ -220,4 +220,30 @@ final class CommRegistryTests: XCTestCase {
         comms.closed(["comm_id": "ctl"])
         XCTAssertEqual(comms.info(target: nil), ["status": "ok", "comms": [:]])
     }
+
+    func testWidgetsTheRuntimeOpensAreKeptWithTheirLatestState() throws {
+        var comms = CommRegistry()
+        let state: JSONValue = [
+            "_model_name": "FloatSliderModel", "_model_module": "@jupyter-widgets/controls",
+            "_model_module_version": "2.0.0", "value": 0.5, "max": 1,
+        ]
+        let open = CommEvent(
+            kind: "comm_open", commID: "w", target: "jupyter.widget", data: ["state": state, "buffer_paths": []],
+            metadata: ["version": "2.1.0"], buffers: [Data([9])])
+        // The event crosses the executor's pipe as a line of JSON, buffers in base64.
+        guard case .comm(let received) = try DisplayEvent(line: DisplayEvent.comm(open).encodedLine()) else {
+            return XCTFail("not a comm event")
+        }
+        XCTAssertEqual(received, open)
+        comms.sent(received)
+        comms.sent(CommEvent(kind: "comm_msg", commID: "w", data: ["method": "update", "state": ["value": 0.75]]))
+        XCTAssertEqual(comms.widgetStates["w"]?["model_name"], "FloatSliderModel")
+        XCTAssertEqual(comms.widgetStates["w"]?["state"]?["value"], 0.75)
+        XCTAssertEqual(comms.widgetStates["w"]?["state"]?["max"], 1)
+        XCTAssertEqual(
+            comms.info(target: "jupyter.widget"), ["status": "ok", "comms": ["w": ["target_name": "jupyter.widget"]]])
+        comms.sent(CommEvent(kind: "comm_close", commID: "w", data: [:]))
+        XCTAssertNil(comms.widgetStates["w"])
+        XCTAssertEqual(comms.info(target: nil), ["status": "ok", "comms": [:]])
+    }
 }

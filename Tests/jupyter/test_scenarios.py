@@ -315,3 +315,55 @@ def test_training_shows_sample_previews_in_place_and_images_as_grids(kernel):
     assert all(u["content"]["transient"]["display_id"] == ident for u in updates)
     final = updates[-1]["content"]["data"]["text/html"]
     assert "samples after 20 steps" in final and final.count("data:image/png") == 2
+
+
+def test_a_comm_opened_by_a_cell_reaches_the_frontend_and_its_widget_state_is_kept(kernel):
+    """Issue 14, part 1: a cell opens a widget comm (target jupyter.widget,
+    protocol metadata, a binary buffer), updates it and displays it; the
+    kernel publishes each message with the cell as parent, lists the comm in
+    comm_info, and answers the control comm's request_states with the
+    latest state, without the notebook's process."""
+    state = ('["_model_name": "IntSliderModel", "_model_module": "@jupyter-widgets/controls", '
+             '"_model_module_version": "2.0.0", "_view_name": "IntSliderView", '
+             '"_view_module": "@jupyter-widgets/controls", "_view_module_version": "2.0.0", "value": 3]')
+    result = kernel.run(
+        f'let slider = Comm.open(target: "jupyter.widget", data: ["state": {state}, "buffer_paths": []],\n'
+        f'                       metadata: ["version": "2.1.0"], buffers: [Data([1, 2, 3])])\n'
+        'slider.send(["method": "update", "state": ["value": 7]])\n'
+        'display(MimeBundle(data: ["application/vnd.jupyter.widget-view+json": '
+        '["model_id": .string(slider.id), "version_major": 2, "version_minor": 0]]))\n'
+        'slider.id')
+    assert result.status == "ok", result.errors
+    comm_id = result.result.strip('"')
+    opened = result.of_type("comm_open")
+    assert len(opened) == 1
+    assert opened[0]["content"]["target_name"] == "jupyter.widget"
+    assert opened[0]["content"]["comm_id"] == comm_id
+    assert opened[0]["metadata"] == {"version": "2.1.0"}
+    assert [bytes(b) for b in opened[0]["buffers"]] == [b"\x01\x02\x03"]
+    assert result.of_type("comm_msg")[0]["content"]["data"] == {"method": "update", "state": {"value": 7}}
+    view = result.of_type("display_data")[0]["content"]["data"]["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == comm_id
+
+    kernel.kc.comm_info(target_name="jupyter.widget")
+    assert kernel.kc.get_shell_msg(timeout=10)["content"]["comms"] == {comm_id: {"target_name": "jupyter.widget"}}
+    control = kernel.kc.session.msg(
+        "comm_open", {"comm_id": "ctl-2", "target_name": "jupyter.widget.control", "data": {}})
+    kernel.kc.shell_channel.send(control)
+    ask = kernel.kc.session.msg("comm_msg", {"comm_id": "ctl-2", "data": {"method": "request_states"}})
+    kernel.kc.shell_channel.send(ask)
+    answer = None
+    deadline = time.time() + 10
+    while answer is None and time.time() < deadline:
+        message = kernel.kc.get_iopub_msg(timeout=10)
+        if message["msg_type"] == "comm_msg" and message["parent_header"].get("msg_id") == ask["header"]["msg_id"]:
+            answer = message["content"]["data"]
+    model = answer["states"][comm_id]
+    assert (model["model_name"], model["model_module"], model["model_module_version"]) == (
+        "IntSliderModel", "@jupyter-widgets/controls", "2.0.0")
+    assert model["state"]["value"] == 7
+
+    closing = kernel.run("slider.close()")
+    assert closing.of_type("comm_close")[0]["content"]["comm_id"] == comm_id
+    kernel.kc.comm_info(target_name="jupyter.widget")
+    assert kernel.kc.get_shell_msg(timeout=10)["content"]["comms"] == {}
