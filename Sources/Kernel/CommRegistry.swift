@@ -74,6 +74,23 @@ struct CommRegistry {
         if let id = content["comm_id"]?.stringValue { open[id] = nil }
     }
 
+    /// What makes the frontend match a notebook rolled back to `before` (a
+    /// failed cell's process is discarded, with the widgets it made and the
+    /// changes it sent): `comm_close` for the comms opened since, an `update`
+    /// back to the earlier state for widgets changed since.
+    func rollback(to before: CommRegistry) -> [(type: String, content: JSONValue)] {
+        var events: [(type: String, content: JSONValue)] = []
+        for id in open.keys.sorted() where before.open[id] == nil {
+            events.append(("comm_close", ["comm_id": .string(id), "data": [:]]))
+        }
+        for (id, earlier) in before.widgetStates.sorted(by: { $0.key < $1.key })
+        where open[id] != nil && widgetStates[id] != earlier {
+            let data: JSONValue = ["method": "update", "state": earlier["state"] ?? [:], "buffer_paths": []]
+            events.append(("comm_msg", ["comm_id": .string(id), "data": data]))
+        }
+        return events
+    }
+
     /// `comm_info_reply`'s comms, only those of `target` when given.
     func info(target: String?) -> JSONValue {
         var comms: [String: JSONValue] = [:]

@@ -24,8 +24,12 @@ extension Kernel {
             publish("execute_input", ["code": .string(code), "execution_count": .int(executionCount)], parent: request)
         }
 
+        let commsBefore = comms
         let failure = session.execute(code, cellName: storeHistory ? "Cell[\(executionCount)]" : "Cell[-]", host: self)
         if let failure {
+            // The cell's process is gone: so are the widgets it opened and the changes it made.
+            for event in comms.rollback(to: commsBefore) { publish(event.type, event.content, parent: request) }
+            comms = commsBefore
             if !silent { publish("error", .object(failure.fields), parent: request) }
             // The requests already waiting were sent before the user could see this error.
             let queued = stopOnError ? waitingShellRequests() : []

@@ -246,4 +246,19 @@ final class CommRegistryTests: XCTestCase {
         XCTAssertNil(comms.widgetStates["w"])
         XCTAssertEqual(comms.info(target: nil), ["status": "ok", "comms": [:]])
     }
+
+    func testRollingBackClosesNewCommsAndRestoresChangedStates() {
+        var comms = CommRegistry()
+        let state: JSONValue = ["_model_name": "IntSliderModel", "value": 1]
+        comms.sent(CommEvent(kind: "comm_open", commID: "a", target: "jupyter.widget", data: ["state": state]))
+        let before = comms
+        comms.sent(CommEvent(kind: "comm_msg", commID: "a", data: ["method": "update", "state": ["value": 9]]))
+        comms.sent(CommEvent(kind: "comm_open", commID: "b", target: "jupyter.widget", data: ["state": state]))
+        let events = comms.rollback(to: before)
+        XCTAssertEqual(events.map(\.type), ["comm_close", "comm_msg"])
+        XCTAssertEqual(events[0].content["comm_id"], "b")
+        XCTAssertEqual(events[1].content["comm_id"], "a")
+        XCTAssertEqual(events[1].content["data"]?["state"]?["value"], 1)
+        XCTAssertTrue(before.rollback(to: before).isEmpty)
+    }
 }

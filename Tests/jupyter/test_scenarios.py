@@ -367,3 +367,24 @@ def test_a_comm_opened_by_a_cell_reaches_the_frontend_and_its_widget_state_is_ke
     assert closing.of_type("comm_close")[0]["content"]["comm_id"] == comm_id
     kernel.kc.comm_info(target_name="jupyter.widget")
     assert kernel.kc.get_shell_msg(timeout=10)["content"]["comms"] == {}
+
+
+def test_a_failed_cell_takes_its_widgets_and_their_changes_with_it(kernel):
+    """Issue 14: the executor rolls a trapping cell back, so the kernel closes
+    the comms it opened and sends the earlier state of widgets it changed."""
+    state = '["_model_name": "IntSliderModel", "_model_module": "@jupyter-widgets/controls", "_model_module_version": "2.0.0", "value": 1]'
+    kept = kernel.run(f'let kept = Comm.open(target: "jupyter.widget", data: ["state": {state}])\nkept.id')
+    kept_id = kept.result.strip('"')
+    failed = kernel.run(
+        'kept.send(["method": "update", "state": ["value": 5]])\n'
+        f'let lost = Comm.open(target: "jupyter.widget", data: ["state": {state}])\n'
+        'fatalError("on purpose")')
+    assert failed.status == "error"
+    lost_id = failed.of_type("comm_open")[0]["content"]["comm_id"]
+    assert [m["content"]["comm_id"] for m in failed.of_type("comm_close")] == [lost_id]
+    restored = [m["content"] for m in failed.of_type("comm_msg") if m["content"]["comm_id"] == kept_id]
+    assert restored[-1]["data"]["state"]["value"] == 1
+    kernel.kc.comm_info(target_name="jupyter.widget")
+    comms = kernel.kc.get_shell_msg(timeout=10)["content"]["comms"]
+    assert kept_id in comms and lost_id not in comms
+    assert kernel.run("kept.close()").status == "ok"
