@@ -9,6 +9,30 @@ from jupyter_client.session import Session as WireSession
 from conftest import Session
 
 
+def iopub_answer(kernel, msg_type, request, timeout=10):
+    """The content of the first iopub message of `msg_type` whose parent is `request`."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        message = kernel.kc.get_iopub_msg(timeout=timeout)
+        if message["msg_type"] == msg_type and message["parent_header"].get("msg_id") == request["header"]["msg_id"]:
+            return message["content"]
+    return None
+
+
+def send_shell(kernel, msg_type, content):
+    message = kernel.kc.session.msg(msg_type, content)
+    kernel.kc.shell_channel.send(message)
+    return message
+
+
+def request_states(kernel, comm_id):
+    """Opens ipywidgets' control comm as JupyterLab does on (re)connect and
+    returns the content of the kernel's answer to `request_states`."""
+    send_shell(kernel, "comm_open", {"comm_id": comm_id, "target_name": "jupyter.widget.control", "data": {}})
+    ask = send_shell(kernel, "comm_msg", {"comm_id": comm_id, "data": {"method": "request_states"}})
+    return iopub_answer(kernel, "comm_msg", ask)
+
+
 def test_later_cells_redefine_variables_functions_types_and_extensions(kernel):
     assert kernel.run("var betas = [0.1, 0.2]\nfunc scale(_ x: Double) -> Double { x * 2 }").status == "ok"
     assert kernel.run("betas.count").result == "2"
@@ -224,34 +248,17 @@ def test_kernel_info_on_control_and_silent_cells(kernel):
     assert kernel.kc.get_shell_msg(timeout=10)["content"] == {"status": "ok", "comms": {}}
 
     # A comm to a target the kernel does not have is closed at once (messaging spec).
-    opening = kernel.kc.session.msg("comm_open", {"comm_id": "c-42", "target_name": "no.such.target", "data": {}})
-    kernel.kc.shell_channel.send(opening)
-    closed = None
-    deadline = time.time() + 10
-    while closed is None and time.time() < deadline:
-        message = kernel.kc.get_iopub_msg(timeout=10)
-        if message["msg_type"] == "comm_close" and message["parent_header"].get("msg_id") == opening["header"]["msg_id"]:
-            closed = message["content"]
-    assert closed == {"comm_id": "c-42", "data": {}}
+    opening = send_shell(kernel, "comm_open", {"comm_id": "c-42", "target_name": "no.such.target", "data": {}})
+    assert iopub_answer(kernel, "comm_close", opening) == {"comm_id": "c-42", "data": {}}
 
     # ipywidgets' control comm (protocol 1.0.0) is kept and answers request_states at once,
     # so that JupyterLab does not wait 4 s on reload; comm_info lists it by target.
-    control = kernel.kc.session.msg(
-        "comm_open", {"comm_id": "ctl-1", "target_name": "jupyter.widget.control", "data": {}})
-    kernel.kc.shell_channel.send(control)
-    ask = kernel.kc.session.msg("comm_msg", {"comm_id": "ctl-1", "data": {"method": "request_states"}})
-    kernel.kc.shell_channel.send(ask)
-    answer = None
-    deadline = time.time() + 10
-    while answer is None and time.time() < deadline:
-        message = kernel.kc.get_iopub_msg(timeout=10)
-        if message["msg_type"] == "comm_msg" and message["parent_header"].get("msg_id") == ask["header"]["msg_id"]:
-            answer = message["content"]
+    answer = request_states(kernel, "ctl-1")
     assert answer == {"comm_id": "ctl-1", "data": {"method": "update_states", "states": {}, "buffer_paths": []}}
     kernel.kc.comm_info(target_name="jupyter.widget.control")
     assert kernel.kc.get_shell_msg(timeout=10)["content"] == {
         "status": "ok", "comms": {"ctl-1": {"target_name": "jupyter.widget.control"}}}
-    kernel.kc.shell_channel.send(kernel.kc.session.msg("comm_close", {"comm_id": "ctl-1", "data": {}}))
+    send_shell(kernel, "comm_close", {"comm_id": "ctl-1", "data": {}})
     kernel.kc.comm_info()
     assert kernel.kc.get_shell_msg(timeout=10)["content"] == {"status": "ok", "comms": {}}
 
@@ -347,17 +354,7 @@ def test_a_comm_opened_by_a_cell_reaches_the_frontend_and_its_widget_state_is_ke
 
     kernel.kc.comm_info(target_name="jupyter.widget")
     assert kernel.kc.get_shell_msg(timeout=10)["content"]["comms"] == {comm_id: {"target_name": "jupyter.widget"}}
-    control = kernel.kc.session.msg(
-        "comm_open", {"comm_id": "ctl-2", "target_name": "jupyter.widget.control", "data": {}})
-    kernel.kc.shell_channel.send(control)
-    ask = kernel.kc.session.msg("comm_msg", {"comm_id": "ctl-2", "data": {"method": "request_states"}})
-    kernel.kc.shell_channel.send(ask)
-    answer = None
-    deadline = time.time() + 10
-    while answer is None and time.time() < deadline:
-        message = kernel.kc.get_iopub_msg(timeout=10)
-        if message["msg_type"] == "comm_msg" and message["parent_header"].get("msg_id") == ask["header"]["msg_id"]:
-            answer = message["content"]["data"]
+    answer = request_states(kernel, "ctl-2")["data"]
     model = answer["states"][comm_id]
     assert (model["model_name"], model["model_module"], model["model_module_version"]) == (
         "IntSliderModel", "@jupyter-widgets/controls", "2.0.0")
