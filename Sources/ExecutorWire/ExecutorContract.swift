@@ -21,14 +21,20 @@ public enum ExecutorContract {
         /// Once, after loading the library: unbuffered output, the SIGINT
         /// flag, the notebook's executor of Swift concurrency.
         public static let start = "ddpm_notebook_start"
-        /// Before each cell: forgets an earlier interrupt.
+        /// `void ddpm_notebook_cell_begin(const char *parent)`, before each
+        /// cell or event: forgets an earlier interrupt; `parent` is the id of
+        /// the request the output belongs to.
         public static let cellBegin = "ddpm_notebook_cell_begin"
+        /// `void ddpm_notebook_dispatch(const char *payload)`: hands the
+        /// `CommDelivery` in the file `payload` to the widget it is for and
+        /// runs its callbacks.
+        public static let dispatch = "ddpm_notebook_dispatch"
         /// `void ddpm_cell_run(void *entry)`: runs a cell's entry point to its end.
         public static let runCell = "ddpm_cell_run"
         /// `int ddpm_interrupt_requested(void)`: whether the cell was interrupted.
         public static let interruptRequested = "ddpm_interrupt_requested"
 
-        public static let all = [start, cellBegin, runCell, interruptRequested]
+        public static let all = [start, cellBegin, dispatch, runCell, interruptRequested]
     }
 
     /// The executor's descriptors besides stdin (/dev/null), stdout and stderr.

@@ -24,8 +24,14 @@ public enum ExecutorEnvironment {
 /// so that later commands can carry payloads.
 public enum ExecutorCommand: Codable, Equatable, Sendable {
     /// dlopen `library` and call `entryPoint` in a forked child; `cell` is
-    /// the compile number, echoed in the status lines.
-    case run(cell: Int, entryPoint: String, library: String)
+    /// the compile number, echoed in the status lines; `parent` is the id of
+    /// the execute request (what an Output widget captures).
+    case run(cell: Int, entryPoint: String, library: String, parent: String)
+    /// Deliver a frontend's comm message to the notebook's widgets in a
+    /// forked child, exactly as a cell runs (a callback that traps rolls
+    /// back): `payload` is a file holding a `CommDelivery`; `number` is
+    /// echoed in the status lines like a cell's.
+    case event(number: Int, payload: String)
 
     /// The command as one line of JSON, newline included.
     public var line: String {
@@ -155,6 +161,21 @@ public struct CommEvent: Codable, Equatable, Sendable {
         self.data = data
         self.metadata = metadata
         self.buffers = buffers
+    }
+}
+
+/// A comm message from the frontend for the notebook runtime (a widget's
+/// `update` when the user drags a slider, a button's `custom` click), as the
+/// kernel writes it to the file an `ExecutorCommand.event` names; `parent` is
+/// the id of the frontend's `comm_msg`, so that an Output widget can capture
+/// what its callback shows.
+public struct CommDelivery: Codable, Equatable, Sendable {
+    public var parent: String
+    public var message: CommEvent
+
+    public init(parent: String, message: CommEvent) {
+        self.parent = parent
+        self.message = message
     }
 }
 

@@ -19,6 +19,8 @@ public struct CellError: Error {
     }
 
     static let rolledBack = "The cell was rolled back: every variable is as it was before the cell ran."
+    static let eventRolledBack =
+        "The widget's callback was rolled back: every variable and widget is as it was before the change."
 
     /// Errors found by the parser or the compiler, each with its code line and a caret.
     /// `columns` maps a column of the rewritten cell to the user's (see

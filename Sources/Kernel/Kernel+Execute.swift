@@ -24,8 +24,12 @@ extension Kernel {
             publish("execute_input", ["code": .string(code), "execution_count": .int(executionCount)], parent: request)
         }
 
+        dropWidgetsOfLostExecutor(parent: request)
         let commsBefore = comms
-        let failure = session.execute(code, cellName: storeHistory ? "Cell[\(executionCount)]" : "Cell[-]", host: self)
+        let failure = session.execute(
+            code, cellName: storeHistory ? "Cell[\(executionCount)]" : "Cell[-]", parent: request.header.msgID,
+            host: self)
+        dropWidgetsOfLostExecutor(parent: request)
         if let failure {
             // The cell's process is gone: so are the widgets it opened and the changes it made.
             for event in comms.rollback(to: commsBefore) { publish(event.type, event.content, parent: request) }

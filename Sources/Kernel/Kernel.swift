@@ -39,6 +39,8 @@ public final class Kernel {
     var executionCount = 0
     var history = History()
     var comms = CommRegistry()
+    /// The session's count of lost executors when the widgets were last checked.
+    var executorsLostSeen = 0
     var isRunning = true
     /// The execute request whose output the session sends now, and how.
     var currentParent: Message?
@@ -129,7 +131,7 @@ public final class Kernel {
         case "comm_open":
             for event in comms.opened(message.content) { publish(event.type, event.content, parent: message) }
         case "comm_msg":
-            for event in comms.message(message.content) { publish(event.type, event.content, parent: message) }
+            commMessage(message)
         case "comm_close":
             comms.closed(message.content)
         default:

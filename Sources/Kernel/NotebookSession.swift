@@ -67,6 +67,9 @@ public final class NotebookSession {
     private var executorPIDs = Set<pid_t>()
     /// The executor died between cells; the next cell says so.
     private(set) var stateWasLost = false
+    /// How many executors died (a change means the notebook's objects, its
+    /// widgets among them, are gone).
+    public private(set) var executorsLost = 0
     private var stdoutBuffer = StreamBuffer(name: "stdout")
     private var stderrBuffer = StreamBuffer(name: "stderr", holdsTrapReports: true)
     /// The cell running now, which the host's events act on.
@@ -107,7 +110,7 @@ public final class NotebookSession {
     /// output to `host`; nil when it succeeded. A cell that fails changes
     /// nothing (the executor rolls it back); one that stops at an interrupt
     /// keeps what it did and is reported as `Interrupted`.
-    public func execute(_ code: String, cellName: String, host: NotebookHost) -> CellError? {
+    public func execute(_ code: String, cellName: String, parent: String = "", host: NotebookHost) -> CellError? {
         if stateWasLost {
             stateWasLost = false
             host.stream(
@@ -145,10 +148,31 @@ public final class NotebookSession {
         case .failed(let diagnostics, let output):
             return .compile(diagnostics, sources: sources, output: output, columns: userColumn)
         case .library(let path, let entryPoint):
-            let (failure, ranToTheEnd) = run(cell: compileCount, library: path, entryPoint: entryPoint, host: host)
+            let (failure, ranToTheEnd) = run(
+                job: compileCount,
+                .run(cell: compileCount, entryPoint: entryPoint, library: path, parent: parent), host: host)
             if ranToTheEnd && prepared.symbols.declaresSomething { self.index.record(prepared.symbols, module: module) }
             return failure
         }
+    }
+
+    /// Hands a frontend's comm message to the notebook's widgets (the user
+    /// moved a slider, clicked a button): their callbacks run in the
+    /// executor like a cell, with their output sent to `host`; nil when
+    /// they succeeded. Callbacks that trap change nothing (the executor
+    /// rolls the event back).
+    public func deliver(_ delivery: CommDelivery, host: NotebookHost) -> CellError? {
+        compileCount += 1  // the executor's job number: cells and events share the sequence
+        let payload = workDirectory + "/event\(compileCount).json"
+        do {
+            try JSONEncoder().encode(delivery).write(to: URL(fileURLWithPath: payload))
+        } catch {
+            return CellError(
+                ename: "EventNotDelivered", evalue: "\(error)",
+                traceback: ["The widget event could not be handed to the notebook: \(error)"])
+        }
+        defer { try? FileManager.default.removeItem(atPath: payload) }
+        return run(job: compileCount, .event(number: compileCount, payload: payload), host: host).failure
     }
 
     /// The user pressed interrupt (between cells there is nothing to stop).
@@ -166,12 +190,12 @@ public final class NotebookSession {
         executor?.answerInput(value)
     }
 
-    /// Has the executor run a compiled cell, forwarding its output as it
-    /// comes. `ranToTheEnd`: the cell's code finished and its process holds
-    /// the state (after an interrupt too).
+    /// Has the executor run a compiled cell or deliver an event (`command`,
+    /// numbered `job`), forwarding the output as it comes. `ranToTheEnd`:
+    /// the code finished and its process holds the state (after an
+    /// interrupt too).
     private func run(
-        cell: Int, library: String, entryPoint: String,
-        host: NotebookHost
+        job cell: Int, _ command: ExecutorCommand, host: NotebookHost
     ) -> (failure: CellError?, ranToTheEnd: Bool) {
         let executor: ExecutorProcess
         do {
@@ -187,7 +211,7 @@ public final class NotebookSession {
         try? FileManager.default.removeItem(atPath: backtraceFile)
         running = RunningCell(cell: cell)
         defer { running = nil }
-        if !executor.send(.run(cell: cell, entryPoint: entryPoint, library: library)) { running!.markLost() }
+        if !executor.send(command) { running!.markLost() }
 
         while !running!.isFinished {
             let timeout = running!.timeout(also: [stdoutBuffer.due, stderrBuffer.due])
@@ -303,6 +327,7 @@ public final class NotebookSession {
         executor?.terminate()
         executor = nil
         index = CellIndex()
+        executorsLost += 1
     }
 
     /// The executor, started anew if the last one died.

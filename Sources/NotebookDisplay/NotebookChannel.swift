@@ -26,6 +26,11 @@ public final class NotebookChannel: @unchecked Sendable {
         return NotebookChannel(displayFD: display, inputFD: input)
     }()
 
+    /// The id of the request whose output the notebook produces now: the
+    /// execute request of the running cell, or the frontend's `comm_msg` of
+    /// the widget event being handled. An `Output` widget captures by it.
+    public nonisolated(unsafe) static var parent = ""
+
     /// Sends one event; the whole line is written even if the pipe is full.
     /// First the kernel reads what the cell printed so far, so that text
     /// printed before a display shows above it (the kernel reads the display
@@ -68,8 +73,10 @@ public func notebookStart() {
     _ = NotebookChannel.current
 }
 
-/// Called by the executor before each cell.
+/// Called by the executor before each cell and widget event, with the id of
+/// the request it answers.
 @_cdecl("ddpm_notebook_cell_begin")
-public func notebookCellBegin() {
+public func notebookCellBegin(_ parent: UnsafePointer<CChar>) {
     ddpm_clear_interrupt()
+    NotebookChannel.parent = String(cString: parent)
 }

@@ -40,6 +40,20 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
+    /// A number as a `Double` (an integer too: a slider at 2.0 arrives as `2`).
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let d): return d
+        case .int(let i): return Double(i)
+        default: return nil
+        }
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
     public var boolValue: Bool? {
         if case .bool(let b) = self { return b }
         return nil

@@ -39,9 +39,42 @@ func interruptRequested() -> Bool {
     return unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)() != 0
 }
 
+/// Calls a `void f(const char *)` exported by a loaded library.
+func callStringFunction(_ name: String, _ argument: String) {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return }
+    unsafeBitCast(symbol, to: (@convention(c) (UnsafePointer<CChar>) -> Void).self)(argument)
+}
+
 /// Runs one cell in a forked child and returns in whichever process holds
 /// the state afterwards.
-func run(cell: Int, entryPoint: String, library: String) {
+func run(cell: Int, entryPoint: String, library: String, parent: String) {
+    runForked(job: cell, parent: parent) {
+        guard let handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL), let entry = dlsym(handle, entryPoint) else {
+            return String(cString: dlerror())
+        }
+        // The runtime calls it and returns when the cell's code has ended,
+        // synchronous or with top-level `await` (NotebookExecutor).
+        typealias RunCell = @convention(c) (UnsafeMutableRawPointer) -> Void
+        let runCell = dlsym(UnsafeMutableRawPointer(bitPattern: 0), ExecutorContract.EntryPoint.runCell)!
+        unsafeBitCast(runCell, to: RunCell.self)(entry)
+        return nil
+    }
+}
+
+/// Hands a frontend's comm message to the notebook's widgets in a forked
+/// child: a callback is run like a cell, so one that traps rolls back.
+func deliver(event: Int, payload: String) {
+    runForked(job: event, parent: "") {
+        callStringFunction(ExecutorContract.EntryPoint.dispatch, payload)
+        return nil
+    }
+}
+
+/// Runs `body` in a forked child (`job` is echoed in the status lines) and
+/// returns in whichever process holds the state afterwards: the child when
+/// `body` returned nil, else the parent, which reports how the child ended
+/// (`body`'s message is a load error).
+func runForked(job cell: Int, parent: String, _ body: () -> String?) {
     var privatePipe: [Int32] = [0, 0]
     guard pipe(&privatePipe) == 0 else {
         report(.failed(cell: cell, .load("pipe: \(String(cString: strerror(errno)))")))
@@ -55,18 +88,11 @@ func run(cell: Int, entryPoint: String, library: String) {
     if pid == 0 {
         close(privatePipe[0])
         report(.started(cell: cell, pid: getpid()))
-        callVoidFunction(ExecutorContract.EntryPoint.cellBegin)
-        guard let handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL),
-            let entry = dlsym(handle, entryPoint)
-        else {
-            writeAll(privatePipe[1], "L" + String(cString: dlerror()))
+        callStringFunction(ExecutorContract.EntryPoint.cellBegin, parent)
+        if let loadError = body() {
+            writeAll(privatePipe[1], "L" + loadError)
             _exit(1)
         }
-        // The runtime calls it and returns when the cell's code has ended,
-        // synchronous or with top-level `await` (NotebookExecutor).
-        typealias RunCell = @convention(c) (UnsafeMutableRawPointer) -> Void
-        let runCell = dlsym(UnsafeMutableRawPointer(bitPattern: 0), ExecutorContract.EntryPoint.runCell)!
-        unsafeBitCast(runCell, to: RunCell.self)(entry)
         fflush(stdout)
         fflush(stderr)
         writeAll(privatePipe[1], "S")  // before the status line: see ExecutorStatus.succeeded
@@ -124,7 +150,9 @@ while let line = readCommand() {
         continue
     }
     switch command {
-    case .run(let cell, let entryPoint, let library): run(cell: cell, entryPoint: entryPoint, library: library)
+    case .run(let cell, let entryPoint, let library, let parent):
+        run(cell: cell, entryPoint: entryPoint, library: library, parent: parent)
+    case .event(let number, let payload): deliver(event: number, payload: payload)
     }
 }
 _exit(0)
