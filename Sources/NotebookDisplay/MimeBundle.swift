@@ -69,3 +69,8 @@ public struct MimeBundle: Equatable, Sendable {
 public protocol Displayable {
     var mimeBundle: MimeBundle { get }
 }
+
+/// A bundle shows itself (a function that builds its own bundle can return it).
+extension MimeBundle: Displayable {
+    public var mimeBundle: MimeBundle { self }
+}

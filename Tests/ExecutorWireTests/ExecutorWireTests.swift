@@ -4,13 +4,26 @@ import XCTest
 
 final class ExecutorWireTests: XCTestCase {
     func testCommandsAreOneJSONLineEach() throws {
-        let command = ExecutorCommand.run(cell: 12, entryPoint: "cell12_main", library: "/tmp/a dir/libCell\n12.so")
+        let command = ExecutorCommand.run(
+            cell: 12, entryPoint: "cell12_main", library: "/tmp/a dir/libCell\n12.so", parent: "msg-12")
         XCTAssertEqual(command.line.filter { $0 == "\n" }.count, 1)  // a newline in a path is escaped
         let fields = try JSONValue.parse(Data(command.line.utf8))
         XCTAssertEqual(fields["run"]?["cell"], 12)
         XCTAssertEqual(fields["run"]?["library"]?.stringValue, "/tmp/a dir/libCell\n12.so")
         XCTAssertEqual(ExecutorCommand(line: String(command.line.dropLast())), command)
         XCTAssertNil(ExecutorCommand(line: "run 12 cell12_main /tmp/libCell12.so"))
+
+        let event = ExecutorCommand.event(number: 13, payload: "/tmp/work/event13.json")
+        XCTAssertEqual(ExecutorCommand(line: String(event.line.dropLast())), event)
+    }
+
+    func testACommDeliveryKeepsItsBuffersThroughJSON() throws {
+        let delivery = CommDelivery(
+            parent: "msg-3",
+            message: CommEvent(
+                kind: "comm_msg", commID: "abc", data: ["method": "update", "state": ["value": 7]],
+                buffers: [Data([0, 255, 10])]))
+        XCTAssertEqual(try JSONDecoder().decode(CommDelivery.self, from: JSONEncoder().encode(delivery)), delivery)
     }
 
     func testStatusLinesRoundTrip() {

@@ -208,11 +208,12 @@ final class CommRegistryTests: XCTestCase {
         XCTAssertEqual(closed.first?.content, ["comm_id": "x", "data": [:]])
 
         comms.widgetStates["w1"] = ["model_name": "IntSliderModel", "state": ["value": 3]]
-        let answer = comms.message(["comm_id": "ctl", "data": ["method": "request_states"]])
+        guard case .answer(let answer) = comms.received(["comm_id": "ctl", "data": ["method": "request_states"]])
+        else { return XCTFail("request_states is answered by the kernel") }
         XCTAssertEqual(answer.map(\.type), ["comm_msg"])
         XCTAssertEqual(answer.first?.content["data"]?["method"], "update_states")
         XCTAssertEqual(answer.first?.content["data"]?["states"]?["w1"]?["state"]?["value"], 3)
-        XCTAssertTrue(comms.message(["comm_id": "x", "data": ["method": "request_states"]]).isEmpty)
+        XCTAssertEqual(comms.received(["comm_id": "x", "data": ["method": "request_states"]]), .done)
 
         XCTAssertEqual(
             comms.info(target: nil), ["status": "ok", "comms": ["ctl": ["target_name": "jupyter.widget.control"]]])
@@ -260,5 +261,75 @@ final class CommRegistryTests: XCTestCase {
         XCTAssertEqual(events[1].content["comm_id"], "a")
         XCTAssertEqual(events[1].content["data"]?["state"]?["value"], 1)
         XCTAssertTrue(before.rollback(to: before).isEmpty)
+    }
+
+    /// A widget model the runtime opened, as its `comm_open` arrives.
+    func opened(_ id: String, model: String, state: JSONValue = [:], buffers: [String: Data] = [:]) -> CommEvent {
+        let keys = buffers.keys.sorted()
+        return CommEvent(
+            kind: "comm_open", commID: id, target: "jupyter.widget",
+            data: [
+                "state": state.merging(["_model_name": .string(model)]),
+                "buffer_paths": .array(keys.map { [.string($0)] }),
+            ],
+            buffers: keys.map { buffers[$0]! })
+    }
+
+    func testFrontendUpdatesAreRecordedAndDeliveredExceptAnOutputsEcho() {
+        var comms = CommRegistry()
+        comms.sent(opened("s", model: "IntSliderModel", state: ["value": 1]))
+        comms.sent(opened("o", model: "OutputModel", state: ["outputs": []]))
+        let update: JSONValue = [
+            "comm_id": "s", "data": ["method": "update", "state": ["value": 4], "buffer_paths": []],
+        ]
+        XCTAssertEqual(comms.received(update), .deliver)
+        XCTAssertEqual(comms.widgetStates["s"]?["state"]?["value"], 4)
+        let outputs: JSONValue = [
+            "comm_id": "o", "data": ["method": "update", "state": ["outputs": [["output_type": "stream"]]]],
+        ]
+        XCTAssertEqual(comms.received(outputs), .done, "nothing in the notebook observes an Output's outputs")
+        XCTAssertEqual(comms.widgetStates["o"]?["state"]?["outputs"]?.arrayValue?.count, 1)
+        XCTAssertEqual(comms.received(["comm_id": "s", "data": ["method": "custom", "content": [:]]]), .deliver)
+        XCTAssertEqual(comms.received(["comm_id": "nobody", "data": ["method": "update"]]), .done)
+    }
+
+    func testBinaryAttributesAreKeptAndSentBackAsBuffers() {
+        var comms = CommRegistry()
+        _ = comms.opened(["comm_id": "ctl", "target_name": "jupyter.widget.control", "data": [:]])
+        comms.sent(opened("img", model: "ImageModel", state: ["format": "png"], buffers: ["value": Data([1, 2])]))
+        comms.sent(
+            CommEvent(
+                kind: "comm_msg", commID: "img", data: ["method": "update", "state": [:], "buffer_paths": [["value"]]],
+                buffers: [Data([3, 4, 5])]))
+        guard case .answer(let one) = comms.received(["comm_id": "img", "data": ["method": "request_state"]]) else {
+            return XCTFail("request_state is answered by the kernel")
+        }
+        XCTAssertEqual(one.first?.content["data"]?["buffer_paths"], [["value"]])
+        XCTAssertEqual(one.first?.content["data"]?["state"]?["format"], "png")
+        XCTAssertEqual(one.first?.buffers, [Data([3, 4, 5])])
+        guard case .answer(let all) = comms.received(["comm_id": "ctl", "data": ["method": "request_states"]]) else {
+            return XCTFail("request_states is answered by the kernel")
+        }
+        // Paths into `states`, as ipywidgets' _remove_buffers(full_state) makes them.
+        XCTAssertEqual(all.first?.content["data"]?["buffer_paths"], [["img", "state", "value"]])
+        XCTAssertEqual(all.first?.buffers, [Data([3, 4, 5])])
+    }
+
+    func testARollbackSendsOnlyTheChangedAttributesAndALostExecutorClosesEveryWidget() {
+        var comms = CommRegistry()
+        comms.sent(opened("o", model: "OutputModel", state: ["msg_id": "", "outputs": [["output_type": "stream"]]]))
+        let before = comms
+        comms.sent(CommEvent(kind: "comm_msg", commID: "o", data: ["method": "update", "state": ["msg_id": "m1"]]))
+        let events = comms.rollback(to: before)
+        // Only msg_id: resending `outputs` would wipe what the frontend captured meanwhile (the error).
+        XCTAssertEqual(events.first?.content["data"]?["state"], ["msg_id": ""])
+
+        _ = comms.opened(["comm_id": "ctl", "target_name": "jupyter.widget.control", "data": [:]])
+        let closed = comms.dropWidgets()
+        XCTAssertEqual(closed.map(\.type), ["comm_close"])
+        XCTAssertEqual(closed.first?.content["comm_id"], "o")
+        XCTAssertTrue(comms.widgetStates.isEmpty)
+        XCTAssertEqual(
+            comms.info(target: nil), ["status": "ok", "comms": ["ctl": ["target_name": "jupyter.widget.control"]]])
     }
 }

@@ -10,33 +10,13 @@ final class NotebookDisplayTests: XCTestCase {
         var mimeBundle: MimeBundle { MimeBundle(html: "<table/>", text: "Schedule(T: 10)") }
     }
 
-    var pipeFDs: [Int32] = [0, 0]
-    var inputFDs: [Int32] = [0, 0]
+    var channel: DisplayPipe!
+    var inputFDs: [Int32] { channel.inputFDs }
 
-    override func setUp() {
-        pipe(&pipeFDs)
-        pipe(&inputFDs)
-        NotebookChannel.current = NotebookChannel(displayFD: pipeFDs[1], inputFD: inputFDs[0])
-    }
+    override func setUp() { channel = DisplayPipe() }
+    override func tearDown() { channel.close() }
 
-    override func tearDown() {
-        NotebookChannel.current = nil
-        for fd in pipeFDs + inputFDs { close(fd) }
-    }
-
-    func events() throws -> [DisplayEvent] {
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        var status = fcntl(pipeFDs[0], F_GETFL)
-        status |= O_NONBLOCK
-        _ = fcntl(pipeFDs[0], F_SETFL, status)
-        while true {
-            let count = read(pipeFDs[0], &buffer, buffer.count)
-            if count <= 0 { break }
-            data.append(contentsOf: buffer[0..<count])
-        }
-        return try data.split(separator: 0x0A).map { try DisplayEvent(line: Data($0)) }
-    }
+    func events() throws -> [DisplayEvent] { try channel.events() }
 
     func testCellResultOfPlainValuesStringsAndVoid() throws {
         _cellResult(42)
@@ -103,7 +83,8 @@ final class NotebookDisplayTests: XCTestCase {
         XCTAssertFalse(Interrupt.isRequested)
         raise(SIGINT)  // the handler only records it
         XCTAssertTrue(Interrupt.isRequested)
-        notebookCellBegin()
+        notebookCellBegin("execute-3")
         XCTAssertFalse(Interrupt.isRequested)
+        XCTAssertEqual(NotebookChannel.parent, "execute-3")  // what an Output captures by
     }
 }
