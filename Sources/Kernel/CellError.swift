@@ -98,8 +98,11 @@ public struct CellError: Error {
                     "the cell did not stop within \(Self.duration(interruptGrace!)) of the interrupt, so it was stopped",
                 traceback: [])
         case .signal(let signal):
-            if let report = trapReports.first(where: { $0.contains("Fatal error: ") }) {
-                let message = String(report[report.range(of: "Fatal error: ")!.upperBound...])
+            if let report = trapReports.first(where: { line in StreamBuffer.trapPrefixes.contains { line.contains($0) }
+                }),
+                let prefix = StreamBuffer.trapPrefixes.first(where: { report.contains($0) })
+            {
+                let message = String(report[report.range(of: prefix)!.upperBound...])
                 let thrownPrefix = "Error raised at top level: "
                 if message.hasPrefix(thrownPrefix) {
                     let thrown = String(message.dropFirst(thrownPrefix.count))
@@ -109,7 +112,7 @@ public struct CellError: Error {
                         ename: thrownTypeName(thrown) ?? "Error", evalue: withoutCellModules(thrown),
                         traceback: [])
                 } else {
-                    error = CellError(ename: "Fatal error", evalue: message, traceback: [])
+                    error = CellError(ename: String(prefix.dropLast(2)), evalue: message, traceback: [])
                 }
             } else if let recursion, signal == SIGSEGV || signal == SIGBUS {
                 error = CellError(

@@ -11,6 +11,9 @@ import Foundation
 /// cell's one `error` message instead, and `finishCell` releases the held
 /// text only if the cell did not fail after all.
 struct StreamBuffer {
+    /// How the Swift runtime begins the message of `fatalError`, `precondition` and `assert`.
+    static let trapPrefixes = ["Fatal error: ", "Precondition failed: ", "Assertion failed: "]
+
     let name: String
     let interval: TimeInterval
     let holdsTrapReports: Bool
@@ -101,10 +104,11 @@ struct StreamBuffer {
         return kept
     }
 
-    /// The Swift runtime's `<file>:<line>: Fatal error: <message>` and the
-    /// backtracer's `*** Signal 4: Backtracing … ***` lines.
+    /// The Swift runtime's `<file>:<line>: Fatal error: <message>` (or
+    /// `Precondition failed: `, `Assertion failed: `) and the backtracer's
+    /// `*** Signal 4: Backtracing … ***` lines.
     static func isTrapReport(_ line: Substring) -> Bool {
-        line.contains("Fatal error: ") || (line.hasPrefix("*** ") && line.contains("Backtracing"))
+        trapPrefixes.contains { line.contains($0) } || (line.hasPrefix("*** ") && line.contains("Backtracing"))
             || line.hasPrefix("💣 Program crashed")
     }
 }

@@ -96,6 +96,18 @@ final class CellErrorTests: XCTestCase {
             ])
     }
 
+    func testAFailedPreconditionOrAssertionIsNamedWithItsMessage() {
+        for (report, name) in [
+            ("Cell[1]:1: Precondition failed: k must not be 9", "Precondition failed"),
+            ("Cell[1]:1: Assertion failed: sorted", "Assertion failed"),
+        ] {
+            XCTAssertTrue(StreamBuffer.isTrapReport(Substring(report)))
+            let error = CellError.runtime(.signal(SIGILL), trapReports: [report], backtrace: nil, sources: [:])
+            XCTAssertEqual(error.ename, name)
+            XCTAssertEqual(error.evalue, String(report.split(separator: ": ").last!))
+        }
+    }
+
     func testAThrownErrorReportsItsTypeAndDescription() {
         let error = CellError.runtime(
             .signal(SIGILL),

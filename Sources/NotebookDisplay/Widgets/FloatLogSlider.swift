@@ -12,10 +12,10 @@ public final class FloatLogSlider: DOMWidget, ValueWidget, @unchecked Sendable {
         _ description: String = "", _ range: ClosedRange<Double> = 1...10_000, value: Double? = nil,
         stepsPerDecade: Int = 10, readoutFormat: String = ".2e", continuousUpdate: Bool = true
     ) {
-        precondition(
+        require(
             range.lowerBound > 0,
             "FloatLogSlider(\"\(description)\"): a logarithmic range must be above 0, not \(range)")
-        precondition(stepsPerDecade > 0, "FloatLogSlider(\"\(description)\"): stepsPerDecade must be positive")
+        require(stepsPerDecade > 0, "FloatLogSlider(\"\(description)\"): stepsPerDecade must be positive")
         self.range = range
         super.init(
             model: "FloatLogSliderModel", view: "FloatLogSliderView", style: "SliderStyleModel",

@@ -8,7 +8,7 @@ public final class FloatSlider: DOMWidget, ValueWidget, @unchecked Sendable {
         _ description: String = "", _ range: ClosedRange<Double> = 0...1, step: Double = 0.01, value: Double? = nil,
         readoutFormat: String = ".2f", continuousUpdate: Bool = true
     ) {
-        precondition(step > 0, "FloatSlider(\"\(description)\"): the step must be positive, not \(step)")
+        require(step > 0, "FloatSlider(\"\(description)\"): the step must be positive, not \(step)")
         self.range = range
         super.init(
             model: "FloatSliderModel", view: "FloatSliderView", style: "SliderStyleModel",

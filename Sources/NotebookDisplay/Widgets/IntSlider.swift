@@ -8,7 +8,7 @@ public final class IntSlider: DOMWidget, ValueWidget, @unchecked Sendable {
         _ description: String = "", _ range: ClosedRange<Int> = 0...100, step: Int = 1, value: Int? = nil,
         continuousUpdate: Bool = true
     ) {
-        precondition(step > 0, "IntSlider(\"\(description)\"): the step must be positive, not \(step)")
+        require(step > 0, "IntSlider(\"\(description)\"): the step must be positive, not \(step)")
         self.range = range
         super.init(
             model: "IntSliderModel", view: "IntSliderView", style: "SliderStyleModel",

@@ -9,8 +9,8 @@ public final class Play: DOMWidget, ValueWidget, @unchecked Sendable {
         _ description: String = "", _ range: ClosedRange<Int> = 0...100, step: Int = 1, value: Int? = nil,
         interval: Int = 100, repeats: Bool = false
     ) {
-        precondition(step > 0, "Play(\"\(description)\"): the step must be positive, not \(step)")
-        precondition(interval > 0, "Play(\"\(description)\"): the interval must be positive milliseconds")
+        require(step > 0, "Play(\"\(description)\"): the step must be positive, not \(step)")
+        require(interval > 0, "Play(\"\(description)\"): the interval must be positive milliseconds")
         self.range = range
         super.init(
             model: "PlayModel", view: "PlayView", style: "DescriptionStyleModel",

@@ -9,8 +9,8 @@ open class Selection<Option>: DOMWidget, ValueWidget, @unchecked Sendable {
         model: String, view: String, style: String, description: String, options: [(label: String, value: Option)],
         index: Int
     ) {
-        precondition(!options.isEmpty, "\(model.dropLast(5))(\"\(description)\") needs at least one option")
-        precondition(
+        require(!options.isEmpty, "\(model.dropLast(5))(\"\(description)\") needs at least one option")
+        require(
             options.indices.contains(index),
             "\(model.dropLast(5))(\"\(description)\"): index \(index) is not one of the \(options.count) options")
         self.options = options
@@ -26,7 +26,7 @@ open class Selection<Option>: DOMWidget, ValueWidget, @unchecked Sendable {
     public var index: Int {
         get { (self["index"]?.intValue).map { min(max($0, 0), options.count - 1) } ?? 0 }
         set {
-            precondition(options.indices.contains(newValue), "index \(newValue) is not one of the options")
+            require(options.indices.contains(newValue), "index \(newValue) is not one of the options")
             set(["index": .int(newValue)])
         }
     }
@@ -47,7 +47,7 @@ extension Selection where Option: Equatable {
     /// Selects the first option with this value.
     public func select(_ value: Option) {
         guard let position = options.firstIndex(where: { $0.value == value }) else {
-            preconditionFailure("\(value) is not one of the options: \(options.map(\.label))")
+            fatalError("\(value) is not one of the options: \(options.map(\.label))")
         }
         index = position
     }

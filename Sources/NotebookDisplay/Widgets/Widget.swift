@@ -140,3 +140,10 @@ open class Widget: Displayable, @unchecked Sendable {
         ])
     }
 }
+
+/// Stops with `message` when a widget is given bad input. Unlike
+/// `precondition`, whose message an optimised library drops, the message
+/// reaches the kernel, which shows it and rolls the cell back.
+func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
+}
