@@ -98,8 +98,8 @@ public struct CellError: Error {
                     "the cell did not stop within \(Self.duration(interruptGrace!)) of the interrupt, so it was stopped",
                 traceback: [])
         case .signal(let signal):
-            if let report = trapReports.first(where: { line in StreamBuffer.trapPrefixes.contains { line.contains($0) }
-                }),
+            let isTrap = { (line: String) in StreamBuffer.trapPrefixes.contains { line.contains($0) } }
+            if let report = trapReports.first(where: isTrap),
                 let prefix = StreamBuffer.trapPrefixes.first(where: { report.contains($0) })
             {
                 let message = String(report[report.range(of: prefix)!.upperBound...])
