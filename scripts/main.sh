@@ -11,7 +11,8 @@ source scripts/python-env.sh
 
 swift build -c release
 .build/release/ddpm-kernel install --user
-python_env .venv-lab "jupyterlab>=4.2,<5"
+# jupyterlab-widgets: the lab extension that draws the tutorials' sliders and panels.
+python_env .venv-lab "jupyterlab>=4.2,<5" "jupyterlab-widgets>=3.0.15,<3.1"
 root=()
 [ "$(id -u)" -eq 0 ] && root=(--allow-root)  # JupyterLab refuses root otherwise (containers often are)
 exec .venv-lab/bin/jupyter lab --notebook-dir="$PWD/notebooks" "${root[@]}" "$@"

@@ -5,22 +5,24 @@
 # scripts/test.sh.
 set -euo pipefail
 
-packages=(pkg-config libzmq3-dev libopenblas-dev libdnnl-dev libpng-dev libjpeg62-turbo-dev libcairo2-dev fonts-dejavu-core)
-
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
+# debian_packages PACKAGE...: installs those of the packages that are missing.
+debian_packages() {
+    local missing=() p sudo=""
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    ((${#missing[@]})) || return 0
     echo "setup: installing Debian packages: ${missing[*]}"
-    sudo=""
     if [ "$(id -u)" -ne 0 ]; then
         command -v sudo >/dev/null || { echo "setup: need root or sudo to install ${missing[*]}" >&2; exit 1; }
         sudo="sudo"
     fi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+}
+
+debian_packages pkg-config libzmq3-dev libopenblas-dev libdnnl-dev libpng-dev libjpeg62-turbo-dev libcairo2-dev \
+    fonts-dejavu-core
 
 if ! command -v swift >/dev/null; then
     if [ -x /opt/swift/usr/bin/swift ]; then

@@ -4,7 +4,9 @@
 #   2. the Jupyter conformance suite (jupyter_kernel_test) and the scenario
 #      tests (jupyter_client) against the installed kernel,
 #   3. every notebook in notebooks/ executed through nbclient, failing on
-#      any error output not tagged raises-exception.
+#      any error output not tagged raises-exception,
+#   4. the tutorials in a real browser: JupyterLab with the widget extension,
+#      Debian's chromium driven headless by Playwright (screenshots in out/browser/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -32,3 +34,8 @@ python_env .venv-test jupyter_client==8.6.3 jupyter_kernel_test==0.7.0 nbclient=
 export JUPYTER_PATH="$PWD/.venv-test/share/jupyter"  # before any user-level kernelspec of the same name
 .venv-test/bin/python -m pytest -q -p no:cacheprovider Tests/jupyter
 .venv-test/bin/python scripts/run_notebooks.py --check
+
+# Playwright cannot download its own browsers here: it drives Debian's chromium.
+debian_packages chromium
+python_env .venv-browser "jupyterlab>=4.2,<5" "jupyterlab-widgets>=3.0.15,<3.1" playwright==1.65.2 pytest==8.3.5
+.venv-browser/bin/python -m pytest -q -p no:cacheprovider Tests/browser
