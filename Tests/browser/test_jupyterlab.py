@@ -94,6 +94,31 @@ def test_notebook_02_renders_its_pictures_and_the_panel_follows_the_beta_slider(
     assert page.evaluate("e => e.naturalWidth", picture.element_handle()) > 0
     assert panel.locator(".jp-OutputArea-output").count() == 0  # no error under the panel
 
+    # A function that traps: its print and the error show under its panel, and the
+    # slider goes back to the last value the notebook holds.
+    run_new_cell(page, 'let k = IntSlider("k", 0...10, value: 0)\n'
+                       'let risky = interact(k) { k -> String in\n'
+                       '    if k == 10 { print("about to fail"); fatalError("k reached 10") }\n'
+                       '    return "k = \\(k)"\n}\nrisky')
+    risky = page.locator(f"{NOTEBOOK} .widget-vbox").last
+    risky.locator(".jp-OutputArea-output", has_text="k = 0").wait_for(timeout=60_000)
+    handle = risky.locator(".noUi-handle")
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 60, y, steps=3)
+    time.sleep(1)  # the kernel redraws "k = …" for the middle of the range
+    page.mouse.move(x + 400, y, steps=3)  # past the end: k = 10
+    page.mouse.up()
+    risky.locator(".jp-OutputArea-output", has_text="k reached 10").wait_for(timeout=60_000)
+    page.wait_for_selector("text=Swift (DDPM) | Idle", timeout=60_000)
+    time.sleep(0.5)
+    shown = risky.locator(".jp-OutputArea").inner_text()
+    assert "about to fail" in shown and "rolled back" in shown, shown
+    assert risky.locator(".widget-readout").inner_text() != "10"
+    risky.screenshot(path=str(SHOTS / "02-trap-in-a-callback.png"))
+
     # The interrupt button stops a runaway cell; the notebook keeps its state.
     runaway = run_new_cell(page, "while true {}")
     page.wait_for_selector("text=Swift (DDPM) | Busy", timeout=60_000)
@@ -101,11 +126,11 @@ def test_notebook_02_renders_its_pictures_and_the_panel_follows_the_beta_slider(
     page.locator('.jp-NotebookPanel-toolbar [data-jp-item-name="interrupt"] [data-command="notebook:interrupt-kernel"]').first.click()
     page.wait_for_selector("text=Swift (DDPM) | Idle", timeout=60_000)
     assert "Interrupted" in runaway.locator(".jp-OutputArea").inner_text()
-    after = run_new_cell(page, "print(T, schedules.count)")
+    after = run_new_cell(page, "print(T, schedules.count, k.value)")
     page.wait_for_function("e => /\\[\\d+\\]/.test(e.textContent)", arg=after.locator(".jp-InputArea-prompt").element_handle(),
                            timeout=60_000)
     page.wait_for_selector("text=Swift (DDPM) | Idle", timeout=60_000)
-    assert after.locator(".jp-OutputArea").inner_text().strip() == "1000 3"
+    assert after.locator(".jp-OutputArea").inner_text().strip() == f"1000 3 {risky.locator('.widget-readout').inner_text()}"
     page.screenshot(path=str(SHOTS / "02-interrupt.png"), full_page=True)
 
 
