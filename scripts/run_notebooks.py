@@ -2,7 +2,8 @@
 nbclient, as a reader would run them top to bottom.
 
 --check: the test mode; fails on any error output in a cell not tagged
-         `raises-exception` (nbclient's own rule).
+         `raises-exception` (nbclient's own rule), and when a widget shown
+         by a cell is missing from the widget state nbclient saves.
 --html:  also writes each executed notebook as HTML into out/notebooks/,
          for readers without a browser-based Jupyter.
 """
@@ -17,6 +18,22 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def missing_widget_state(notebook):
+    """Why the executed notebook's widgets would not show in its HTML export,
+    or None: every widget view in an output must have its model in the
+    widget state nbclient saves (`metadata.widgets`), a picture's PNG included."""
+    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view and view["model_id"] not in state:
+                return f"the widget {view['model_id']} shown by a cell is not in the saved widget state"
+    for model_id, model in state.items():
+        if model["model_name"] == "ImageModel" and not any(b["path"] == ["value"] for b in model.get("buffers", [])):
+            return f"the saved widget state has no picture for the image {model_id}"
+    return None
 
 
 def main():
@@ -38,6 +55,9 @@ def main():
         start = time.time()
         try:
             client.execute()
+            problem = missing_widget_state(notebook)
+            if problem:
+                raise CellExecutionError(problem, "", "")
             print(f"{path.name}: ok in {time.time() - start:.1f} s")
         except CellExecutionError as error:
             failures += 1

@@ -179,3 +179,27 @@ def test_a_failed_cell_takes_its_widgets_with_it(kernel):
     assert checkbox["comm_id"] in closed
     info = kernel.kc.comm_info(target_name="jupyter.widget", reply=True)["content"]
     assert checkbox["comm_id"] not in info["comms"]
+
+
+def test_widgets_go_with_an_executor_killed_from_outside():
+    import os
+    import signal
+
+    from conftest import Session
+
+    session = Session()
+    try:
+        result = session.run('let gone = IntSlider("gone", 0...3)\ngone')
+        [slider] = opened(result, "IntSliderModel")
+        pid = int(session.run("import Glibc\ngetpid()").result)  # the state holder now
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        after = session.run("1 + 1")
+        assert "state was reset" in after.stream("stderr")
+        # The page's views of the dead widgets are told their models are gone.
+        assert slider["comm_id"] in [m["content"]["comm_id"] for m in after.of_type("comm_close")]
+        assert request_states(session, "control-after-kill")["data"]["states"] == {}
+        # A late update for the dead slider is dropped without an error.
+        assert [m for m in page_update(session, slider["comm_id"], {"value": 2}) if m["msg_type"] == "error"] == []
+    finally:
+        session.close()
