@@ -29,10 +29,10 @@ extension Kernel {
     /// back to the widget states of `before`.
     private func deliver(_ message: Message, restoring before: CommRegistry) {
         dropWidgetsOfLostExecutor(parent: message)
-        currentParent = message
-        currentSilent = false
-        currentAllowsStdin = false
-        defer { currentParent = nil }
+        let (parent, silent, allowsStdin) = (currentParent, currentSilent, currentAllowsStdin)
+        (currentParent, currentSilent, currentAllowsStdin) = (message, false, false)
+        // Output between cells (of something a cell left running) goes with the last cell again.
+        defer { (currentParent, currentSilent, currentAllowsStdin) = (parent, silent, allowsStdin) }
         let delivery = CommDelivery(
             parent: message.header.msgID,
             message: CommEvent(

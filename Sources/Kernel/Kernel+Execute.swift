@@ -29,11 +29,12 @@ extension Kernel {
         let failure = session.execute(
             code, cellName: storeHistory ? "Cell[\(executionCount)]" : "Cell[-]", parent: request.header.msgID,
             host: self)
-        dropWidgetsOfLostExecutor(parent: request)
         if let failure {
-            // The cell's process is gone: so are the widgets it opened and the changes it made.
+            // The cell's process is gone: so are the widgets it opened and the changes it made
+            // (all of them, when the whole executor went).
             for event in comms.rollback(to: commsBefore) { publish(event.type, event.content, parent: request) }
             comms = commsBefore
+            dropWidgetsOfLostExecutor(parent: request)
             if !silent { publish("error", .object(failure.fields), parent: request) }
             // The requests already waiting were sent before the user could see this error.
             let queued = stopOnError ? waitingShellRequests() : []

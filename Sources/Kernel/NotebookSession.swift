@@ -162,6 +162,7 @@ public final class NotebookSession {
     /// they succeeded. Callbacks that trap change nothing (the executor
     /// rolls the event back).
     public func deliver(_ delivery: CommDelivery, host: NotebookHost) -> CellError? {
+        guard executor != nil else { return nil }  // the widgets died with the executor
         compileCount += 1  // the executor's job number: cells and events share the sequence
         let payload = workDirectory + "/event\(compileCount).json"
         do {
