@@ -162,6 +162,15 @@ final class WidgetTests: XCTestCase {
         XCTAssertEqual(full.buffers, [Data([9, 9])])
     }
 
+    func testABinaryAttributeFromThePageReachesTheWidget() throws {
+        let image = Image(png: [1])
+        var seen = 0
+        image.observe(["value"]) { _ in seen += 1 }
+        try deliver(image, ["method": "update", "state": [:], "buffer_paths": [["value"]]], buffers: [Data([4, 5, 6])])
+        XCTAssertEqual(image.png, [4, 5, 6])
+        XCTAssertEqual(seen, 1)
+    }
+
     func testAnOutputCapturesByTheParentMessage() throws {
         let output = Output()
         _ = try comms()

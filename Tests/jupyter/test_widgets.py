@@ -82,10 +82,12 @@ def test_a_callback_that_traps_rolls_back_and_says_so(kernel):
 
 def test_interact_redraws_its_picture_as_a_binary_buffer_and_captures_prints_and_errors(kernel):
     result = kernel.run(
+        'struct TooManySteps: Error {}\n'
         'let steps = IntSlider("T", 10...100, step: 10, value: 20)\n'
         'let panel = interact(steps) { steps -> Figure in\n'
         '    if steps == 100 { fatalError("too many steps") }\n'
         '    if steps == 90 { print("almost") }\n'
+        '    if steps == 80 { throw TooManySteps() }\n'
         '    let schedule = NoiseSchedule(.linear, steps: steps)\n'
         '    let figure = Figure(width: 3, height: 2, dpi: 50)\n'
         '    figure[0, 0].plot(schedule.alphaBars)\n'
@@ -114,6 +116,12 @@ def test_interact_redraws_its_picture_as_a_binary_buffer_and_captures_prints_and
     [printed] = [m for m in answer if m["msg_type"] == "stream"]
     assert printed["content"]["text"] == "almost\n"  # parent: the page's message, which the Output captures
 
+    # A thrown error is shown (on stderr, under the panel) and changes nothing else.
+    answer = page_update(kernel, slider["comm_id"], {"value": 80})
+    [thrown] = [m["content"] for m in answer if m["msg_type"] == "stream"]
+    assert thrown["name"] == "stderr" and thrown["text"].startswith("TooManySteps")
+    assert not [m for m in answer if m["msg_type"] == "error"]
+
     answer = page_update(kernel, slider["comm_id"], {"value": 100})
     types = [m["msg_type"] for m in answer]
     assert "error" in types
@@ -123,9 +131,10 @@ def test_interact_redraws_its_picture_as_a_binary_buffer_and_captures_prints_and
     restores = [m["content"] for m in answer[types.index("error"):] if m["msg_type"] == "comm_msg"]
     assert {"comm_id": output["comm_id"], "data": {"method": "update", "state": {"msg_id": ""}, "buffer_paths": []}} \
         in restores
-    assert {"comm_id": slider["comm_id"], "data": {"method": "update", "state": {"value": 90}, "buffer_paths": []}} \
+    # (A thrown error was handled: 80 is the value the notebook holds.)
+    assert {"comm_id": slider["comm_id"], "data": {"method": "update", "state": {"value": 80}, "buffer_paths": []}} \
         in restores
-    assert kernel.run("steps.value").result == "90"
+    assert kernel.run("steps.value").result == "80"
 
 
 def test_request_states_returns_every_widget_with_its_buffers(kernel):
