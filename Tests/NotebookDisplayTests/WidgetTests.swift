@@ -166,7 +166,8 @@ final class WidgetTests: XCTestCase {
         let image = Image(png: [1])
         var seen = 0
         image.observe(["value"]) { _ in seen += 1 }
-        try deliver(image, ["method": "update", "state": [:], "buffer_paths": [["value"]]], buffers: [Data([4, 5, 6])])
+        try deliver(
+            image, ["method": "update", "state": [:], "buffer_paths": [["value"]]], buffers: [Data([4, 5, 6])])
         XCTAssertEqual(image.png, [4, 5, 6])
         XCTAssertEqual(seen, 1)
     }
