@@ -39,6 +39,9 @@ public struct CellIndex: Sendable {
         for line in symbols.imports where !userImports.contains(line) { userImports.append(line) }
     }
 
+    /// Every top-level name an earlier cell declared (what a cell being typed could use).
+    public var declaredNames: Set<String> { Set(declarers.keys) }
+
     /// The import lines for a cell that mentions `uses`, in a stable order.
     public func imports(for uses: Set<String>) -> [String] {
         var scoped: [String] = []

@@ -1,3 +1,4 @@
+import SwiftParser
 import SwiftSyntax
 
 /// What one cell declares for later cells and which names it uses, read off
@@ -30,6 +31,9 @@ public struct CellSymbols: Equatable, Sendable {
     }
 
     public init() {}
+
+    /// The symbols of a cell's text (parsed as it is, complete or not).
+    public init(source: String) { self.init(tree: Parser.parse(source: source)) }
 
     public init(tree: SourceFileSyntax) {
         for item in tree.statements {

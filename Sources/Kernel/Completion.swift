@@ -16,14 +16,21 @@ enum Completion {
     static func complete(code: String, cursor: Int, context: [String]) -> (matches: [String], start: Int, end: Int) {
         let scalars = Array(code.unicodeScalars)
         let end = min(max(cursor, 0), scalars.count)
-        var start = end
-        while start > 0, isIdentifier(scalars[start - 1]) { start -= 1 }
+        let start = identifierStart(in: code, before: end)
         let prefix = String(String.UnicodeScalarView(scalars[start..<end]))
         guard !prefix.isEmpty else { return ([], end, end) }
         var names = Set(keywords)
         for text in context + [code] { names.formUnion(identifiers(in: text)) }
         let matches = names.filter { $0.hasPrefix(prefix) && $0 != prefix }.sorted()
         return (matches, start, end)
+    }
+
+    /// Where the identifier that ends at `cursor` (code points) begins.
+    static func identifierStart(in code: String, before cursor: Int) -> Int {
+        let scalars = Array(code.unicodeScalars)
+        var start = min(max(cursor, 0), scalars.count)
+        while start > 0, isIdentifier(scalars[start - 1]) { start -= 1 }
+        return start
     }
 
     static func isIdentifier(_ scalar: Unicode.Scalar) -> Bool {

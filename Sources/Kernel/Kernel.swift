@@ -105,19 +105,9 @@ public final class Kernel {
         case "is_complete_request":
             reply(message, on: socket, isComplete(message.content["code"]?.stringValue ?? ""))
         case "complete_request":
-            let code = message.content["code"]?.stringValue ?? ""
-            let completion = Completion.complete(
-                code: code, cursor: message.content["cursor_pos"]?.intValue ?? code.unicodeScalars.count,
-                context: history.entries.map(\.input))
-            reply(
-                message, on: socket,
-                [
-                    "status": "ok", "matches": .array(completion.matches.map(JSONValue.string)),
-                    "cursor_start": .int(completion.start), "cursor_end": .int(completion.end),
-                    "metadata": [:],
-                ])
+            reply(message, on: socket, complete(message.content))
         case "inspect_request":
-            reply(message, on: socket, ["status": "ok", "found": false, "data": [:], "metadata": [:]])
+            reply(message, on: socket, inspect(message.content))
         case "history_request":
             reply(message, on: socket, ["status": "ok", "history": .array(history.reply(to: message.content))])
         case "comm_info_request":
@@ -189,6 +179,40 @@ public final class Kernel {
                 ],
             ],
             "debugger": false,
+        ]
+    }
+
+    /// `complete_request`: the language server's completions, ranked as it
+    /// ranks them, with their types; the kernel's own word list when the
+    /// server cannot answer in time.
+    func complete(_ content: JSONValue) -> JSONValue {
+        let code = content["code"]?.stringValue ?? ""
+        let cursor = content["cursor_pos"]?.intValue ?? code.unicodeScalars.count
+        if let completions = session.complete(code: code, cursor: cursor) {
+            return [
+                "status": "ok", "matches": .array(completions.matches.map(JSONValue.string)),
+                "cursor_start": .int(completions.start), "cursor_end": .int(completions.end),
+                "metadata": ["_jupyter_types_experimental": .array(completions.types)],
+            ]
+        }
+        let words = Completion.complete(code: code, cursor: cursor, context: history.entries.map(\.input))
+        return [
+            "status": "ok", "matches": .array(words.matches.map(JSONValue.string)),
+            "cursor_start": .int(words.start), "cursor_end": .int(words.end), "metadata": [:],
+        ]
+    }
+
+    /// `inspect_request` (Shift-Tab): the declaration and doc comment of the
+    /// symbol at the cursor, as Markdown and plain text.
+    func inspect(_ content: JSONValue) -> JSONValue {
+        let code = content["code"]?.stringValue ?? ""
+        let cursor = content["cursor_pos"]?.intValue ?? code.unicodeScalars.count
+        guard let markdown = session.inspect(code: code, cursor: cursor) else {
+            return ["status": "ok", "found": false, "data": [:], "metadata": [:]]
+        }
+        return [
+            "status": "ok", "found": true,
+            "data": ["text/markdown": .string(markdown), "text/plain": .string(markdown)], "metadata": [:],
         ]
     }
 

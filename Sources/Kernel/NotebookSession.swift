@@ -22,12 +22,18 @@ public final class NotebookSession {
         public var moduleCache: String
         /// How long an interrupted cell may take to stop before it is killed and rolled back.
         public var interruptGrace: TimeInterval = 2
+        /// The language server for completion and inspection (the toolchain's `sourcekit-lsp`).
+        public var languageServer: String
 
         public init(executor: String, preloadLibraries: [String], toolchain: Toolchain, moduleCache: String) {
             self.executor = executor
             self.preloadLibraries = preloadLibraries
             self.toolchain = toolchain
             self.moduleCache = moduleCache
+            languageServer =
+                URL(fileURLWithPath: toolchain.frontend).deletingLastPathComponent().appendingPathComponent(
+                    "sourcekit-lsp"
+                ).path
         }
 
         /// The session of a build: `ddpm-executor` and libDDPM.so in the
@@ -74,6 +80,8 @@ public final class NotebookSession {
     private var stderrBuffer = StreamBuffer(name: "stderr", holdsTrapReports: true)
     /// The cell running now, which the host's events act on.
     private var running: RunningCell?
+    /// Completion and inspection from the language server.
+    private let languageService: LanguageService
     /// Signalled when the warm-up compile is done (a semaphore: a lock
     /// would be released by another thread than the one that took it).
     private let warmUp = DispatchSemaphore(value: 0)
@@ -90,6 +98,10 @@ public final class NotebookSession {
         builder = CellBuilder(
             toolchain: configuration.toolchain, directory: workDirectory,
             moduleCache: configuration.moduleCache)
+        languageService = LanguageService(
+            configuration: .init(
+                server: configuration.languageServer, workDirectory: workDirectory,
+                moduleCache: configuration.moduleCache, importPaths: configuration.toolchain.importPaths))
         if ddpm_become_child_subreaper() != 0 {
             log("cannot become the child subreaper; orphaned executors go to init")
         }
@@ -99,6 +111,7 @@ public final class NotebookSession {
 
     /// Ends the executor and removes the work folder.
     public func close() {
+        languageService.close()
         executor?.terminate()
         executor = nil
         try? FileManager.default.removeItem(atPath: workDirectory)
@@ -151,7 +164,10 @@ public final class NotebookSession {
             let (failure, ranToTheEnd) = run(
                 job: compileCount,
                 .run(cell: compileCount, entryPoint: entryPoint, library: path, parent: parent), host: host)
-            if ranToTheEnd && prepared.symbols.declaresSomething { self.index.record(prepared.symbols, module: module) }
+            if ranToTheEnd && prepared.symbols.declaresSomething {
+                self.index.record(prepared.symbols, module: module)
+                languageService.moduleBuilt(workDirectory + "/\(module).swiftmodule")
+            }
             return failure
         }
     }
@@ -174,6 +190,29 @@ public final class NotebookSession {
         }
         defer { try? FileManager.default.removeItem(atPath: payload) }
         return run(job: compileCount, .event(number: compileCount, payload: payload), host: host).failure
+    }
+
+    // MARK: - Completion and inspection (no executor needed: they answer while a cell runs)
+
+    /// Completions at `cursor` (code points) in a cell being typed, from the
+    /// language server; nil when it cannot answer (the kernel then falls back).
+    func complete(code: String, cursor: Int) -> LanguageService.Completions? {
+        languageService.complete(code: code, cursor: cursor, imports: completionImports(for: code))
+    }
+
+    /// The declaration and doc comment (Markdown) of the symbol at `cursor`, or nil.
+    func inspect(code: String, cursor: Int) -> String? {
+        languageService.inspect(code: code, cursor: cursor, imports: completionImports(for: code))
+    }
+
+    /// The language server's process, if it runs.
+    public var languageServerPID: Int32? { languageService.serverPID }
+
+    /// What a cell being typed sees: the DSL, the user's imports and every
+    /// name earlier cells declared (the latest declaration of each).
+    private func completionImports(for code: String) -> [String] {
+        let uses = CellSymbols(source: code).uses
+        return [NotebookSession.dslImport] + index.imports(for: uses.union(index.declaredNames))
     }
 
     /// The user pressed interrupt (between cells there is nothing to stop).

@@ -1,0 +1,290 @@
+import Foundation
+import JupyterProtocol
+
+/// Tab completion and Shift-Tab help from the toolchain's `sourcekit-lsp`,
+/// for a cell as it is being typed (../shared/reference/widgets-completion.md,
+/// part B). The server runs in the kernel process's care, never in the
+/// executor, so it answers while a cell runs and cannot lose the notebook.
+///
+/// The workspace is the session's work folder: one document,
+/// `CompletionCell.swift`, holds the cell's text after the imports the cell
+/// would get (the DSL, and the earlier cells that declared what is in
+/// scope), described to the server by a `compile_commands.json` with the
+/// cells' own compiler flags and module cache. After each cell the new
+/// module is announced (`workspace/didChangeWatchedFiles`, background
+/// indexing off), so names declared by the cell just run complete too.
+///
+/// Jupyter counts positions in Unicode code points, LSP in UTF-16 code
+/// units by line; both ways are converted here. A server that is missing,
+/// slow or gone makes a request return nil (the kernel then answers from
+/// its own word list); a gone server is started again at the next request.
+final class LanguageService {
+    struct Configuration {
+        /// `sourcekit-lsp`.
+        var server: String
+        var workDirectory: String
+        var moduleCache: String
+        /// `-I` folders of the cells' compiles (the DSL's modules, its C headers).
+        var importPaths: [String]
+        /// How long a request may take before the kernel answers without it.
+        var timeout: TimeInterval = 2
+    }
+
+    /// A completion as the Jupyter reply needs it: matches best first,
+    /// what they replace (code points), and each one's kind and signature.
+    struct Completions: Equatable {
+        var matches: [String]
+        var start: Int
+        var end: Int
+        /// `_jupyter_types_experimental`: `{start, end, text, type, signature}` per match.
+        var types: [JSONValue]
+    }
+
+    static let documentName = "CompletionCell.swift"
+
+    let configuration: Configuration
+    private var server: LanguageServer?
+    private var version = 0
+    /// Modules built since the server last heard of them.
+    private var newModules: [String] = []
+    private var documentPath: String { configuration.workDirectory + "/" + LanguageService.documentName }
+
+    init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// The process id of the running server (for memory reports), if any.
+    var serverPID: Int32? { server.map(\.pid) }
+
+    /// Completions at `cursor` (code points into `code`), with `imports`
+    /// (one line each) before the cell's text; nil when the server cannot answer.
+    func complete(code: String, cursor: Int, imports: [String]) -> Completions? {
+        guard let result = ask("textDocument/completion", code: code, cursor: cursor, imports: imports) else {
+            return nil
+        }
+        let items = (result["items"] ?? result).arrayValue ?? []
+        let sorted = items.enumerated().sorted { a, b in
+            let (x, y) = (a.element["sortText"]?.stringValue ?? "", b.element["sortText"]?.stringValue ?? "")
+            return x != y ? x < y : a.offset < b.offset
+        }.map(\.element)
+        var start = cursor, end = cursor
+        if let range = sorted.first?["textEdit"]?["range"] {
+            start = LSPPosition.codePoint(range["start"], in: code, linesBefore: imports.count) ?? cursor
+            end = LSPPosition.codePoint(range["end"], in: code, linesBefore: imports.count) ?? cursor
+        } else {
+            start = Completion.identifierStart(in: code, before: cursor)
+        }
+        var matches: [String] = []
+        var types: [JSONValue] = []
+        for item in sorted {
+            var text =
+                item["textEdit"]?["newText"]?.stringValue ?? item["insertText"]?.stringValue
+                ?? item["label"]?.stringValue ?? ""
+            // Without snippets the server inserts `qSample(, t: )`; a call completes to `qSample(`.
+            if let open = text.firstIndex(of: "(") { text = String(text[...open]) }
+            guard !text.isEmpty, !matches.contains(text) else { continue }  // overloads: once
+            let label = item["label"]?.stringValue ?? text
+            let detail = item["detail"]?.stringValue ?? ""
+            matches.append(text)
+            types.append([
+                "start": .int(start), "end": .int(end), "text": .string(text),
+                "type": .string(LanguageService.jupyterType(item["kind"]?.intValue)),
+                "signature": .string(
+                    detail.isEmpty ? label : label.contains("(") ? "\(label) -> \(detail)" : "\(label): \(detail)"),
+            ])
+        }
+        return Completions(matches: matches, start: start, end: end, types: types)
+    }
+
+    /// The declaration and doc comment of the symbol at `cursor` (Markdown),
+    /// or nil when there is none or the server cannot answer.
+    func inspect(code: String, cursor: Int, imports: [String]) -> String? {
+        let scalars = Array(code.unicodeScalars)
+        var position = min(max(cursor, 0), scalars.count)
+        func isIdentifier(_ i: Int) -> Bool { scalars.indices.contains(i) && Completion.isIdentifier(scalars[i]) }
+        if !isIdentifier(position - 1) && !isIdentifier(position) {
+            // Among a call's arguments (`s.qSample(x, t: |`): the function being called.
+            var depth = 0, i = position - 1
+            while i >= 0 {
+                if scalars[i] == ")" { depth += 1 }
+                if scalars[i] == "(" {
+                    if depth == 0 { break }
+                    depth -= 1
+                }
+                i -= 1
+            }
+            guard i > 0 else { return nil }
+            position = i
+        }
+        var start = position, end = position
+        while isIdentifier(start - 1) { start -= 1 }
+        while isIdentifier(end) { end += 1 }
+        guard start < end else { return nil }  // nothing there
+        // First the server's hover on the whole cell, its calls closed (`s.qSample(x` + `)`).
+        let unclosed = code.filter { $0 == "(" }.count - code.filter { $0 == ")" }.count
+        let closed = code + String(repeating: ")", count: max(unclosed, 0))
+        if let result = ask("textDocument/hover", code: closed, cursor: start, imports: imports),
+            let text = LanguageService.markdown(ofHover: result)
+        {
+            return text
+        }
+        // Code that does not type-check has no symbols to hover on; completing the name
+        // itself finds its declarations, with their doc comments.
+        let name = String(String.UnicodeScalarView(scalars[start..<end]))
+        let upToName = String(String.UnicodeScalarView(scalars[..<end]))
+        guard let result = ask("textDocument/completion", code: upToName, cursor: end, imports: imports),
+            let item = ((result["items"] ?? result).arrayValue ?? []).filter({
+                ($0["filterText"]?.stringValue ?? $0["label"]?.stringValue ?? "").prefix(while: { $0 != "(" }) == name
+            }).min(by: { ($0["sortText"]?.stringValue ?? "") < ($1["sortText"]?.stringValue ?? "") })
+        else { return nil }
+        let label = item["label"]?.stringValue ?? name
+        let detail = item["detail"]?.stringValue ?? ""
+        let declaration = detail.isEmpty ? label : label.contains("(") ? "\(label) -> \(detail)" : "\(label): \(detail)"
+        let documentation = item["documentation"]?["value"]?.stringValue ?? item["documentation"]?.stringValue ?? ""
+        return "```swift\n\(declaration)\n```" + (documentation.isEmpty ? "" : "\n\n" + documentation)
+    }
+
+    /// The text of a hover result (`MarkupContent`, a `MarkedString` or a list of them).
+    static func markdown(ofHover result: JSONValue) -> String? {
+        let contents = result["contents"]
+        let text =
+            contents?["value"]?.stringValue ?? contents?.stringValue
+            ?? contents?.arrayValue?.compactMap { $0["value"]?.stringValue ?? $0.stringValue }.joined(
+                separator: "\n\n")
+        guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        return text
+    }
+
+    /// A cell built a module: later requests should see it. The server is
+    /// told at once, so that its reload (debounced by 0.5 s) is done before
+    /// the user's next Tab.
+    func moduleBuilt(_ path: String) {
+        newModules.append(path)
+        guard let server, server.isRunning else { return }
+        announceNewModules(to: server)
+    }
+
+    private func announceNewModules(to server: LanguageServer) {
+        guard !newModules.isEmpty else { return }
+        try? server.notify(
+            "workspace/didChangeWatchedFiles",
+            ["changes": .array(newModules.map { ["uri": .string(LanguageService.uri($0)), "type": 1] })])
+        newModules = []
+    }
+
+    func close() {
+        server?.terminate()
+        server = nil
+    }
+
+    // MARK: - The server
+
+    /// Sends the document's new text and `method` at the cursor; nil on any failure.
+    private func ask(_ method: String, code: String, cursor: Int, imports: [String]) -> JSONValue? {
+        guard let server = liveServer() else { return nil }
+        do {
+            announceNewModules(to: server)
+            version += 1
+            let text = (imports + [code]).joined(separator: "\n")
+            try server.notify(
+                "textDocument/didChange",
+                [
+                    "textDocument": ["uri": .string(LanguageService.uri(documentPath)), "version": .int(version)],
+                    "contentChanges": [["text": .string(text)]],
+                ])
+            let position = LSPPosition(code: code, codePoint: cursor, linesBefore: imports.count)
+            return try server.request(
+                method,
+                [
+                    "textDocument": ["uri": .string(LanguageService.uri(documentPath))],
+                    "position": ["line": .int(position.line), "character": .int(position.character)],
+                ], timeout: configuration.timeout)
+        } catch {
+            log("language server: \(error)")
+            if !server.isRunning {
+                server.terminate()
+                self.server = nil
+            }
+            return nil
+        }
+    }
+
+    /// The server, started (and initialised, with the document open) when needed.
+    private func liveServer() -> LanguageServer? {
+        if let server, server.isRunning { return server }
+        server?.terminate()
+        server = nil
+        do {
+            try writeCompilationDatabase()
+            let fresh = try LanguageServer(executable: configuration.server)
+            _ = try fresh.request(
+                "initialize",
+                [
+                    "processId": .int(Int(getpid())),
+                    "rootUri": .string(LanguageService.uri(configuration.workDirectory)),
+                    "capabilities": [
+                        "textDocument": [
+                            "completion": [
+                                "completionItem": [
+                                    "snippetSupport": false, "documentationFormat": ["markdown", "plaintext"],
+                                ]
+                            ],
+                            "hover": ["contentFormat": ["markdown", "plaintext"]],
+                        ]
+                    ],
+                    // Without background indexing the server reloads a module announced as changed.
+                    "initializationOptions": ["backgroundIndexing": false],
+                ], timeout: 20)
+            try fresh.notify("initialized", [:])
+            version = 1
+            try fresh.notify(
+                "textDocument/didOpen",
+                [
+                    "textDocument": [
+                        "uri": .string(LanguageService.uri(documentPath)), "languageId": "swift", "version": 1,
+                        "text": "",
+                    ]
+                ])
+            newModules = []
+            server = fresh
+            return fresh
+        } catch {
+            log("language server unavailable: \(error)")
+            return nil
+        }
+    }
+
+    /// The compiler flags of the completion document: the cells' own.
+    private func writeCompilationDatabase() throws {
+        try Data().write(to: URL(fileURLWithPath: documentPath))
+        var arguments: [JSONValue] = [
+            "swiftc", "-module-name", "CompletionCell", "-swift-version", "5",
+            "-module-cache-path", .string(configuration.moduleCache), "-I", .string(configuration.workDirectory),
+        ]
+        for path in configuration.importPaths { arguments += ["-I", .string(path)] }
+        arguments.append(.string(documentPath))
+        let database: JSONValue = [
+            [
+                "directory": .string(configuration.workDirectory), "file": .string(documentPath),
+                "arguments": .array(arguments),
+            ]
+        ]
+        try database.serialized().write(
+            to: URL(fileURLWithPath: configuration.workDirectory + "/compile_commands.json"))
+    }
+
+    static func uri(_ path: String) -> String { URL(fileURLWithPath: path).absoluteString }
+
+    /// Jupyter's completion types (JupyterLab picks an icon by them) for LSP's `CompletionItemKind`.
+    static func jupyterType(_ kind: Int?) -> String {
+        switch kind {
+        case 2, 3, 4: return "function"  // method, function, constructor
+        case 5, 6, 10, 12, 20, 21: return "instance"  // field, variable, property, value, enum member, constant
+        case 7, 8, 13, 22, 25: return "class"  // class, interface, enum, struct, type parameter
+        case 9: return "module"
+        case 14: return "keyword"
+        case 24: return "function"  // operator
+        default: return "text"
+        }
+    }
+}
