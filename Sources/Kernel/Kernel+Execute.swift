@@ -53,9 +53,11 @@ extension Kernel {
         }
     }
 
-    /// The shell requests waiting now, taken off the socket.
+    /// The shell requests waiting now: those deferred while the cell ran,
+    /// then those still on the socket.
     func waitingShellRequests() -> [Message] {
-        var messages: [Message] = []
+        var messages = deferredShell
+        deferredShell = []
         while let ready = try? shell.poll(milliseconds: 0), ready {
             if let message = receive(shell) { messages.append(message) }
         }
@@ -128,6 +130,24 @@ extension Kernel: NotebookHost {
         }
     }
 
+    /// Requests a running cell does not stop: what needs no executor is
+    /// answered now (Tab and Shift-Tab during a training loop); the rest
+    /// waits for the cell (a widget's message, the next cell).
+    private func serveDuringCell(_ message: Message) {
+        guard Kernel.servedDuringCell.contains(message.msgType), let running = currentParent else {
+            deferredShell.append(message)
+            return
+        }
+        handle(message, on: shell)
+        // That request's idle must not make the frontend show the kernel idle while the cell runs.
+        publish("status", ["execution_state": "busy"], parent: running)
+    }
+
+    static let servedDuringCell: Set<String> = [
+        "complete_request", "inspect_request", "is_complete_request", "kernel_info_request", "comm_info_request",
+        "history_request",
+    ]
+
     public func requestInput(prompt: String, password: Bool) {
         guard let parent = currentParent, currentAllowsStdin else {
             session.answerInput(nil)
@@ -138,9 +158,11 @@ extension Kernel: NotebookHost {
     }
 
     public func wait(for fds: [Int32], milliseconds: Int) -> [Bool] {
-        guard let ready = try? Poller.poll(sockets: [control, stdin], fds: fds, milliseconds: milliseconds) else {
+        guard let ready = try? Poller.poll(sockets: [control, stdin, shell], fds: fds, milliseconds: milliseconds)
+        else {
             return fds.map { _ in false }
         }
+        if ready.sockets[2], let message = receive(shell) { serveDuringCell(message) }
         if ready.sockets[0], let message = receive(control) {
             if message.msgType == "interrupt_request" { session.interrupt() }
             handle(message, on: control)  // busy, the reply, idle

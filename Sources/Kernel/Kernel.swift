@@ -42,6 +42,9 @@ public final class Kernel {
     /// The session's count of lost executors when the widgets were last checked.
     var executorsLostSeen = 0
     var isRunning = true
+    /// Shell requests that came while a cell ran and need the executor
+    /// (another cell, a widget event): served, in order, after it.
+    var deferredShell: [Message] = []
     /// The execute request whose output the session sends now, and how.
     var currentParent: Message?
     var currentSilent = false
@@ -70,6 +73,10 @@ public final class Kernel {
     public func run() throws {
         signal(SIGINT, SIG_IGN)  // interrupts arrive as messages (kernel.json: interrupt_mode "message")
         while isRunning {
+            if !deferredShell.isEmpty {
+                handle(deferredShell.removeFirst(), on: shell)
+                continue
+            }
             let ready = try Poller.poll(sockets: [control, shell], fds: session.idleFDs, milliseconds: 500)
             session.reapProcesses()
             if ready.sockets[0], let message = receive(control) {

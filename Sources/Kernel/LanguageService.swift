@@ -18,7 +18,7 @@ import JupyterProtocol
 /// units by line; both ways are converted here. A server that is missing,
 /// slow or gone makes a request return nil (the kernel then answers from
 /// its own word list); a gone server is started again at the next request.
-final class LanguageService {
+final class LanguageService: @unchecked Sendable {  // the server behind `lock`, the module list behind `modulesLock`
     struct Configuration {
         /// `sourcekit-lsp`.
         var server: String
@@ -28,6 +28,10 @@ final class LanguageService {
         var importPaths: [String]
         /// How long a request may take before the kernel answers without it.
         var timeout: TimeInterval = 2
+        /// How long the server may take to start (`initialize`).
+        var startTimeout: TimeInterval = 20
+        /// After a failed start, how long requests go without a server before it is tried again.
+        var retryAfter: TimeInterval = 60
     }
 
     /// A completion as the Jupyter reply needs it: matches best first,
@@ -43,10 +47,15 @@ final class LanguageService {
     static let documentName = "CompletionCell.swift"
 
     let configuration: Configuration
+    /// Held by whoever talks to the server: a request, or the warm-up on its own thread.
+    private let lock = NSLock()
     private var server: LanguageServer?
     private var version = 0
-    /// Modules built since the server last heard of them.
+    /// When the server last failed to start.
+    private var failedStart: Date?
+    /// Modules built since the server last heard of them (guarded by `modulesLock`).
     private var newModules: [String] = []
+    private let modulesLock = NSLock()
     private var documentPath: String { configuration.workDirectory + "/" + LanguageService.documentName }
 
     init(configuration: Configuration) {
@@ -54,7 +63,26 @@ final class LanguageService {
     }
 
     /// The process id of the running server (for memory reports), if any.
-    var serverPID: Int32? { server.map(\.pid) }
+    var serverPID: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return server.map(\.pid)
+    }
+
+    /// Starts the server and has it load the DSL's modules (a first
+    /// completion takes about a second), on a thread of its own, so that
+    /// the user's first Tab is answered at once.
+    func warmUp() {
+        Thread.detachNewThread { [self] in
+            lock.lock()
+            defer { lock.unlock() }
+            guard let server = liveServer() else { return }
+            version += 1
+            _ = try? complete(
+                on: server, text: "import DDPM\nNoiseSchedule(.linear, steps: 10).", line: 1, character: 35,
+                timeout: 60)
+        }
+    }
 
     /// Completions at `cursor` (code points into `code`), with `imports`
     /// (one line each) before the cell's text; nil when the server cannot answer.
@@ -92,6 +120,15 @@ final class LanguageService {
                 "signature": .string(
                     detail.isEmpty ? label : label.contains("(") ? "\(label) -> \(detail)" : "\(label): \(detail)"),
             ])
+        }
+        // The server also matches fuzzily (`swissRo` → `posix_spawn_…`): keep what starts with
+        // what was typed, as Python kernels do, unless nothing does.
+        let typed = String(String.UnicodeScalarView(Array(code.unicodeScalars)[start..<max(start, min(end, cursor))]))
+            .lowercased()
+        let kept = matches.indices.filter { matches[$0].lowercased().hasPrefix(typed) }
+        if !typed.isEmpty && !kept.isEmpty && kept.count < matches.count {
+            matches = kept.map { matches[$0] }
+            types = kept.map { types[$0] }
         }
         return Completions(matches: matches, start: start, end: end, types: types)
     }
@@ -159,17 +196,23 @@ final class LanguageService {
     /// told at once, so that its reload (debounced by 0.5 s) is done before
     /// the user's next Tab.
     func moduleBuilt(_ path: String) {
-        newModules.append(path)
+        modulesLock.withLock { newModules.append(path) }
+        // When the warm-up holds the server, the next request announces it.
+        guard lock.try() else { return }
+        defer { lock.unlock() }
         guard let server, server.isRunning else { return }
         announceNewModules(to: server)
     }
 
     private func announceNewModules(to server: LanguageServer) {
-        guard !newModules.isEmpty else { return }
+        let modules = modulesLock.withLock {
+            defer { newModules = [] }
+            return newModules
+        }
+        guard !modules.isEmpty else { return }
         try? server.notify(
             "workspace/didChangeWatchedFiles",
-            ["changes": .array(newModules.map { ["uri": .string(LanguageService.uri($0)), "type": 1] })])
-        newModules = []
+            ["changes": .array(modules.map { ["uri": .string(LanguageService.uri($0)), "type": 1] })])
     }
 
     func close() {
@@ -181,24 +224,16 @@ final class LanguageService {
 
     /// Sends the document's new text and `method` at the cursor; nil on any failure.
     private func ask(_ method: String, code: String, cursor: Int, imports: [String]) -> JSONValue? {
+        // While the warm-up still runs, the kernel answers without the server.
+        guard lock.lock(before: Date().addingTimeInterval(configuration.timeout)) else { return nil }
+        defer { lock.unlock() }
         guard let server = liveServer() else { return nil }
         do {
             announceNewModules(to: server)
-            version += 1
-            let text = (imports + [code]).joined(separator: "\n")
-            try server.notify(
-                "textDocument/didChange",
-                [
-                    "textDocument": ["uri": .string(LanguageService.uri(documentPath)), "version": .int(version)],
-                    "contentChanges": [["text": .string(text)]],
-                ])
             let position = LSPPosition(code: code, codePoint: cursor, linesBefore: imports.count)
-            return try server.request(
-                method,
-                [
-                    "textDocument": ["uri": .string(LanguageService.uri(documentPath))],
-                    "position": ["line": .int(position.line), "character": .int(position.character)],
-                ], timeout: configuration.timeout)
+            return try request(
+                method, on: server, text: (imports + [code]).joined(separator: "\n"), line: position.line,
+                character: position.character, timeout: configuration.timeout)
         } catch {
             log("language server: \(error)")
             if !server.isRunning {
@@ -209,14 +244,42 @@ final class LanguageService {
         }
     }
 
+    /// The document's new text, then `method` at a position of it.
+    private func request(
+        _ method: String, on server: LanguageServer, text: String, line: Int, character: Int, timeout: TimeInterval
+    ) throws -> JSONValue {
+        version += 1
+        try server.notify(
+            "textDocument/didChange",
+            [
+                "textDocument": ["uri": .string(LanguageService.uri(documentPath)), "version": .int(version)],
+                "contentChanges": [["text": .string(text)]],
+            ])
+        return try server.request(
+            method,
+            [
+                "textDocument": ["uri": .string(LanguageService.uri(documentPath))],
+                "position": ["line": .int(line), "character": .int(character)],
+            ], timeout: timeout)
+    }
+
+    private func complete(
+        on server: LanguageServer, text: String, line: Int, character: Int, timeout: TimeInterval
+    ) throws -> JSONValue {
+        try request(
+            "textDocument/completion", on: server, text: text, line: line, character: character, timeout: timeout)
+    }
+
     /// The server, started (and initialised, with the document open) when needed.
     private func liveServer() -> LanguageServer? {
         if let server, server.isRunning { return server }
         server?.terminate()
         server = nil
+        if let failedStart, Date().timeIntervalSince(failedStart) < configuration.retryAfter { return nil }
         do {
             try writeCompilationDatabase()
             let fresh = try LanguageServer(executable: configuration.server)
+            defer { if server !== fresh { fresh.terminate() } }  // not started after all
             _ = try fresh.request(
                 "initialize",
                 [
@@ -234,7 +297,7 @@ final class LanguageService {
                     ],
                     // Without background indexing the server reloads a module announced as changed.
                     "initializationOptions": ["backgroundIndexing": false],
-                ], timeout: 20)
+                ], timeout: configuration.startTimeout)
             try fresh.notify("initialized", [:])
             version = 1
             try fresh.notify(
@@ -245,11 +308,13 @@ final class LanguageService {
                         "text": "",
                     ]
                 ])
-            newModules = []
+            // A new server reads every module there is.
+            modulesLock.withLock { newModules = [] }
             server = fresh
             return fresh
         } catch {
             log("language server unavailable: \(error)")
+            failedStart = Date()
             return nil
         }
     }

@@ -4,6 +4,7 @@ installed "Swift (DDPM)" kernel, with every sample the kernel supports."""
 import unittest
 
 import jupyter_kernel_test
+from test_completion import wait_for_the_language_server
 
 
 class SwiftDDPMKernelTests(jupyter_kernel_test.KernelTests):
@@ -18,7 +19,17 @@ class SwiftDDPMKernelTests(jupyter_kernel_test.KernelTests):
     incomplete_code_samples = ["func f() {", "let a = [1,", "if x > 0 {\n    print(x)", 'let s = """\nabc']
     invalid_code_samples = ["let = 5", "}", "1 +* 2)"]
 
-    completion_samples = [{"text": "whi", "matches": {"while"}}, {"text": "guar", "matches": {"guard"}}]
+    # Answered by sourcekit-lsp (the kernel's word list would not know these members).
+    completion_samples = [
+        {"text": "NoiseSchedule(.linear, steps: 10).alphaBarsP", "matches": {"alphaBarsPrevious"}},
+        {"text": "swissRo", "matches": {"swissRoll("}},
+    ]
+    code_inspect_sample = "NoiseSchedule"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        wait_for_the_language_server(cls)  # (it has `kc`, as the helper needs)
 
     code_generate_error = 'let wrong: Int = "not a number"'
 
