@@ -2,10 +2,12 @@
 # Latency of a one-line cell through jupyter_client, the Swift (DDPM) kernel
 # beside ipykernel in one run (bench/kernel_latency.py); with --widgets, how
 # fast notebook 02's panel follows a slider, beside ipywidgets + matplotlib
-# (bench/widget_latency.py). Not part of the tests.
+# (bench/widget_latency.py); with --completion, Tab and Shift-Tab latency and
+# the language server's memory (bench/completion_latency.py). Not part of the tests.
 #
 #   bash scripts/bench-kernel.sh [--samples N] [--checkpoints 0,100,300,1000]
 #   bash scripts/bench-kernel.sh --widgets [--samples N]
+#   bash scripts/bench-kernel.sh --completion [--samples N]   (Tab and Shift-Tab, beside ipykernel's jedi)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -19,8 +21,8 @@ swift build -c release --product ddpm-executor >/dev/null
 swift build --product ddpm-kernel >/dev/null
 .build/debug/ddpm-kernel install --prefix "$PWD/.venv-bench-kernel" --library-dir "$PWD/.build/release" >/dev/null
 export JUPYTER_PATH="$PWD/.venv-bench-kernel/share/jupyter"
-if [ "${1:-}" = "--widgets" ]; then
-    shift
-    exec .venv-bench-kernel/bin/python bench/widget_latency.py "$@"
-fi
+case "${1:-}" in
+    --widgets) shift; exec .venv-bench-kernel/bin/python bench/widget_latency.py "$@" ;;
+    --completion) shift; exec .venv-bench-kernel/bin/python bench/completion_latency.py "$@" ;;
+esac
 .venv-bench-kernel/bin/python bench/kernel_latency.py "$@"

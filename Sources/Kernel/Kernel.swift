@@ -79,6 +79,7 @@ public final class Kernel {
             }
             let ready = try Poller.poll(sockets: [control, shell], fds: session.idleFDs, milliseconds: 500)
             session.reapProcesses()
+            session.tick()
             if ready.sockets[0], let message = receive(control) {
                 handle(message, on: control)
             } else if ready.sockets[1], let message = receive(shell) {

@@ -32,6 +32,8 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
         var startTimeout: TimeInterval = 20
         /// After a failed start, how long requests go without a server before it is tried again.
         var retryAfter: TimeInterval = 60
+        /// A server unused this long is stopped (it holds ~350 MB); the next Tab starts it again.
+        var idleStop: TimeInterval = 15 * 60
     }
 
     /// A completion as the Jupyter reply needs it: matches best first,
@@ -53,6 +55,8 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
     private var version = 0
     /// When the server last failed to start.
     private var failedStart: Date?
+    /// When the server was last asked something.
+    private var lastUsed = Date()
     /// Modules built since the server last heard of them (guarded by `modulesLock`).
     private var newModules: [String] = []
     private let modulesLock = NSLock()
@@ -216,8 +220,20 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
     }
 
     func close() {
+        lock.lock()
+        defer { lock.unlock() }
         server?.terminate()
         server = nil
+    }
+
+    /// Stops a server nobody asked anything for `idleStop` (called between cells).
+    func stopIfIdle(now: Date = Date()) {
+        guard lock.try() else { return }
+        defer { lock.unlock() }
+        guard let server, now.timeIntervalSince(lastUsed) > configuration.idleStop else { return }
+        log("language server idle for \(Int(configuration.idleStop)) s: stopped (the next Tab starts it)")
+        server.terminate()
+        self.server = nil
     }
 
     // MARK: - The server
@@ -228,6 +244,7 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
         guard lock.lock(before: Date().addingTimeInterval(configuration.timeout)) else { return nil }
         defer { lock.unlock() }
         guard let server = liveServer() else { return nil }
+        lastUsed = Date()
         do {
             announceNewModules(to: server)
             let position = LSPPosition(code: code, codePoint: cursor, linesBefore: imports.count)

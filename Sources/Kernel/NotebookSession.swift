@@ -333,6 +333,11 @@ public final class NotebookSession {
     /// The executor's descriptors to watch between cells.
     public var idleFDs: [Int32] { executor.map { [$0.statusFD, $0.stdoutFD, $0.stderrFD] } ?? [] }
 
+    /// Between requests, at least every half second: an unused language server is stopped.
+    public func tick() {
+        languageService.stopIfIdle()
+    }
+
     /// Between cells: output of something the last cell left running, or
     /// the end of the executor (killed from outside), which the next cell
     /// reports before it starts a new one.

@@ -70,4 +70,40 @@ final class LanguageServiceTests: XCTestCase {
         XCTAssertNil(service.complete(code: "x.", cursor: 2, imports: []))
         XCTAssertLessThan(Date().timeIntervalSince(started), 0.1)
     }
+
+    func testAnIdleServerIsStoppedAndStartedAgainByTheNextRequest() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // A minimal server: answers every request with an empty completion list.
+        let echo = folder + "/echo-server.py"
+        try """
+        #!/usr/bin/env python3
+        import json, sys
+        while True:
+            length = 0
+            while (line := sys.stdin.buffer.readline().strip()):
+                if line.lower().startswith(b"content-length:"): length = int(line.split(b":")[1])
+            if not length: break
+            message = json.loads(sys.stdin.buffer.read(length))
+            if "id" in message:
+                body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": {"items": []}}).encode()
+                sys.stdout.buffer.write(b"Content-Length: %d\\r\\n\\r\\n" % len(body) + body)
+                sys.stdout.buffer.flush()
+        """.write(toFile: echo, atomically: true, encoding: .utf8)
+        chmod(echo, 0o755)
+        var configuration = LanguageService.Configuration(
+            server: echo, workDirectory: folder, moduleCache: folder, importPaths: [])
+        configuration.idleStop = 60
+        let service = LanguageService(configuration: configuration)
+        defer { service.close() }
+        XCTAssertEqual(service.complete(code: "x.", cursor: 2, imports: [])?.matches, [])
+        let first = try XCTUnwrap(service.serverPID)
+        service.stopIfIdle(now: Date().addingTimeInterval(30))
+        XCTAssertEqual(service.serverPID, first, "used half a minute ago: kept")
+        service.stopIfIdle(now: Date().addingTimeInterval(61))
+        XCTAssertNil(service.serverPID)
+        XCTAssertEqual(service.complete(code: "x.", cursor: 2, imports: [])?.matches, [])
+        XCTAssertNotEqual(service.serverPID, first)
+    }
 }
