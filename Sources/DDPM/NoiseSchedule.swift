@@ -35,6 +35,7 @@ public struct NoiseSchedule: Sendable {
 
     /// One step's values.
     public struct Step: Sendable, Equatable {
+        /// β_t, the variance of the noise step t adds (q(x_t | x_{t−1}), Ho et al. 2020, eq. 2).
         public let beta: Double
         /// α_t = 1 − β_t.
         public let alpha: Double
@@ -50,7 +51,9 @@ public struct NoiseSchedule: Sendable {
         public let posteriorMeanCoef1: Double
         public let posteriorMeanCoef2: Double
 
+        /// √ᾱ_t, the signal's scale in x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε (eq. 4).
         public var sqrtAlphaBar: Double { alphaBar.squareRoot() }
+        /// √(1 − ᾱ_t), the noise's scale in x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε (eq. 4).
         public var sqrtOneMinusAlphaBar: Double { (1 - alphaBar).squareRoot() }
         /// 1/√α_t.
         public var sqrtRecipAlpha: Double { 1 / alpha.squareRoot() }

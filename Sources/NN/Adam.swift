@@ -13,7 +13,9 @@ import TensorCore
 ///     m ← β₁·m + (1 − β₁)·g,    v ← β₂·v + (1 − β₂)·g²
 ///     θ ← θ − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
 public final class Adam: Optimizer {
+    /// The tensors it updates (`torch.optim.Adam(params)`).
     public let parameters: [Tensor]
+    /// The learning rate (`lr`); change it between steps for a schedule.
     public var lr: Float
     public let beta1: Float
     public let beta2: Float
@@ -45,6 +47,8 @@ public final class Adam: Optimizer {
         v = parameters.map { TensorStorage(repeating: 0, count: $0.count) }
     }
 
+    /// One update of every parameter from its `grad` (`optimizer.step()`); a step with a
+    /// non-finite gradient is skipped and counted in `skippedSteps`.
     public func step() {
         guard gradientsAreFinite() else {
             skippedSteps += 1

@@ -5,7 +5,9 @@ import TensorCore
 ///
 ///     b ← μ·b + g,    θ ← θ − lr·b      (b = g when μ = 0)
 public final class SGD: Optimizer {
+    /// The tensors it updates (`torch.optim.SGD(params)`).
     public let parameters: [Tensor]
+    /// The learning rate (`lr`).
     public var lr: Float
     public let momentum: Float
     public let weightDecay: Float
@@ -27,6 +29,8 @@ public final class SGD: Optimizer {
 
     public private(set) var skippedSteps = 0
 
+    /// One update θ ← θ − lr·b of every parameter from its `grad` (`optimizer.step()`); a step
+    /// with a non-finite gradient is skipped and counted in `skippedSteps`.
     public func step() {
         guard gradientsAreFinite() else {
             skippedSteps += 1

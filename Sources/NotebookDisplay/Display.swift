@@ -6,12 +6,19 @@ import Foundation
 public struct DisplayHandle: Sendable {
     public let id: String
 
+    /// Replaces the output with `value`'s rich form (Jupyter's `update_display_data`;
+    /// IPython's `handle.update(obj)`).
     public func update<T>(_ value: T) { update(MimeBundle(for: value)) }
+    /// Replaces the output with HTML.
     public func update(html: String) { update(MimeBundle(html: html)) }
+    /// Replaces the output with Markdown.
     public func update(markdown: String) { update(MimeBundle(markdown: markdown)) }
+    /// Replaces the output with a PNG image.
     public func update(png: [UInt8]) { update(MimeBundle(image: png, mimeType: "image/png")) }
+    /// Replaces the output with a GIF image (an animation plays).
     public func update(gif: [UInt8]) { update(MimeBundle(image: gif, mimeType: "image/gif")) }
 
+    /// Replaces the output with a bundle of MIME types.
     public func update(_ bundle: MimeBundle) {
         if let channel = NotebookChannel.current {
             channel.send(.updateDisplayData(data: bundle.data, metadata: bundle.metadata, displayID: id))
@@ -27,9 +34,11 @@ public struct DisplayHandle: Sendable {
 public func display<T>(_ value: T) -> DisplayHandle { display(MimeBundle(for: value)) }
 
 @discardableResult
+/// Shows HTML now (IPython's `display(HTML(…))`).
 public func display(html: String) -> DisplayHandle { display(MimeBundle(html: html)) }
 
 @discardableResult
+/// Shows Markdown now (IPython's `display(Markdown(…))`).
 public func display(markdown: String) -> DisplayHandle { display(MimeBundle(markdown: markdown)) }
 
 /// Shows PNG bytes as an image.
@@ -41,6 +50,7 @@ public func display(png: [UInt8]) -> DisplayHandle { display(MimeBundle(image: p
 public func display(gif: [UInt8]) -> DisplayHandle { display(MimeBundle(image: gif, mimeType: "image/gif")) }
 
 @discardableResult
+/// Shows a bundle of MIME types now; the handle replaces it later.
 public func display(_ bundle: MimeBundle) -> DisplayHandle {
     let handle = DisplayHandle(id: UUID().uuidString)
     if let channel = NotebookChannel.current {

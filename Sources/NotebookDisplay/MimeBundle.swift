@@ -7,6 +7,7 @@ import Foundation
 /// strings (as the protocol carries them), JSON formats JSON values (a
 /// widget view). `text/plain` is always present.
 public struct MimeBundle: Equatable, Sendable {
+    /// MIME type → content (text, base64 for binary formats, JSON for a widget view).
     public var data: [String: JSONValue]
     /// Per-MIME-type attributes, such as an image's `width` and `height`.
     public var metadata: [String: JSONValue]

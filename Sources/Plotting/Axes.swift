@@ -8,12 +8,15 @@ public final class Axes {
     /// The panel's title; `_{…}` and `_x` become subscripts (`"q(x_{10})"`
     /// reads q(x₁₀)), and `\n` starts a new line.
     public var title: String?
+    /// The x axis's label (matplotlib's `set_xlabel`).
     public var xlabel: String?
+    /// The y axis's label (matplotlib's `set_ylabel`).
     public var ylabel: String?
     /// matplotlib's `set_axis_off()` when false: no frame, ticks or labels.
     public var showAxes = true
     /// Fixed limits; nil: fitted to the data with a 5% margin.
     public var xlim: ClosedRange<Double>?
+    /// The y range shown (matplotlib's `set_ylim`); nil: fitted to the data.
     public var ylim: ClosedRange<Double>?
 
     struct Scatter {
@@ -56,6 +59,7 @@ public final class Axes {
             size: size, color: color, alpha: alpha, edgeColor: edgeColor)
     }
 
+    /// Points at (x[i], y[i]) (matplotlib's `scatter(x, y, s=size, c=color, edgecolors=…)`).
     public func scatter(
         x: [Float], y: [Float], size: Double = 20, color: Color = .blue, alpha: Double = 1,
         edgeColor: Color? = nil

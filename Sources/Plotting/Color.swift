@@ -1,5 +1,6 @@
 /// An sRGB colour with alpha, each in 0…1.
 public struct Color: Equatable, Sendable {
+    /// The components, each in 0…1.
     public var red, green, blue, alpha: Double
 
     public init(red: Double, green: Double, blue: Double, alpha: Double = 1) {
@@ -18,6 +19,7 @@ public struct Color: Equatable, Sendable {
 
     public func withAlpha(_ alpha: Double) -> Color { Color(red: red, green: green, blue: blue, alpha: alpha) }
 
+    /// Named colours, as matplotlib's `"red"`, `"white"`, `"black"`, `"gray"`.
     public static let red = Color(red: 1, green: 0, blue: 0)
     public static let white = Color(red: 1, green: 1, blue: 1)
     public static let black = Color(red: 0, green: 0, blue: 0)

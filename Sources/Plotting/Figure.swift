@@ -11,11 +11,15 @@ internal import CCairo
 ///     figure[0, 3].scatter(points, color: .red, edgeColor: .white)
 ///     figure[0, 3].title = "q(x₁₅)"
 public final class Figure {
+    /// Panels down and across (matplotlib's `plt.subplots(rows, columns)`).
     public let rows: Int
     public let columns: Int
+    /// The size in inches (`figsize`); pixels are inches × `dpi`.
     public let width: Double
     public let height: Double
+    /// Pixels per inch of the PNG (`savefig(dpi=…)`).
     public let dpi: Double
+    /// The panels, row by row; `figure[row, column]` picks one.
     public let axes: [Axes]
 
     public init(rows: Int = 1, columns: Int = 1, width: Double = 6.4, height: Double = 4.8, dpi: Double = 100) {
@@ -103,6 +107,8 @@ public func imageGrid(
     return figure
 }
 
+/// A batch of images `[B, C, H, W]` as a grid (torchvision's `make_grid` shown with
+/// matplotlib), `columns` across, values read on [low, high] (default: the batch's range).
 public func imageGrid(
     _ batch: Tensor, columns: Int = 8, panelSize: Double = 1.5, titles: [String]? = nil,
     low: Double? = nil, high: Double? = nil

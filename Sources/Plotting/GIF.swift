@@ -106,6 +106,7 @@ public enum GIF {
 /// Frames of figures shown as an animated GIF (`image/gif`) when it is a
 /// cell's value, like the seeds' forward and reverse GIFs.
 public struct Animation {
+    /// The figures, in order, one per frame.
     public let frames: [Figure]
     /// Seconds per frame.
     public let delay: Double

@@ -34,6 +34,7 @@ extension Tensor {
 
     // `+` and `-` keep only shapes for their backward pass: their operands'
     // values are not needed, so the graph does not keep them alive.
+    /// The elementwise sum, shapes broadcast as in PyTorch (`torch.add`).
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let (needA, needB, shapeA, shapeB) = (a.requiresGrad, b.requiresGrad, a.shape, b.shape)
         return broadcastMap(a, b, op: "+", +).recorded("Add", [a, b]) { g in
@@ -41,6 +42,7 @@ extension Tensor {
         }
     }
 
+    /// The elementwise difference, shapes broadcast as in PyTorch (`torch.sub`).
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let (needA, needB, shapeA, shapeB) = (a.requiresGrad, b.requiresGrad, a.shape, b.shape)
         return broadcastMap(a, b, op: "-", -).recorded("Sub", [a, b]) { g in
@@ -48,6 +50,7 @@ extension Tensor {
         }
     }
 
+    /// The elementwise product, shapes broadcast as in PyTorch (`torch.mul`).
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         broadcastMap(a, b, op: "*", *).recorded("Mul", [a, b]) { g in
             [
@@ -57,6 +60,7 @@ extension Tensor {
         }
     }
 
+    /// The elementwise quotient, shapes broadcast as in PyTorch (`torch.div`).
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         broadcastMap(a, b, op: "/", /).recordedWithOutput("Div", [a, b]) { g, y in
             // ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b² = −y/b
@@ -72,26 +76,34 @@ extension Tensor {
         a.map { -$0 }.recorded("Neg", [a]) { g in [g.map { -$0 }] }
     }
 
+    /// The elementwise sum with a scalar (`torch.add`), any floating-point type.
     public static func + (a: Tensor, s: Float) -> Tensor {
         a.map { $0 + s }.recorded("AddScalar", [a]) { g in [g] }
     }
 
+    /// The elementwise sum with a scalar (`torch.add`), any floating-point type.
     public static func + (s: Float, a: Tensor) -> Tensor { a + s }
 
+    /// The elementwise difference with a scalar (`torch.sub`), any floating-point type.
     public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
 
+    /// The elementwise difference with a scalar (`torch.sub`), any floating-point type.
     public static func - (s: Float, a: Tensor) -> Tensor {
         a.map { s - $0 }.recorded("RSubScalar", [a]) { g in [g.map { -$0 }] }
     }
 
+    /// The elementwise product with a scalar (`torch.mul`), any floating-point type.
     public static func * (a: Tensor, s: Float) -> Tensor {
         a.map { $0 * s }.recorded("MulScalar", [a]) { g in [g.map { $0 * s }] }
     }
 
+    /// The elementwise product with a scalar (`torch.mul`), any floating-point type.
     public static func * (s: Float, a: Tensor) -> Tensor { a * s }
 
+    /// The elementwise quotient with a scalar (`torch.div`), any floating-point type.
     public static func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
 
+    /// The elementwise quotient with a scalar (`torch.div`), any floating-point type.
     public static func / (s: Float, a: Tensor) -> Tensor {
         a.map { s / $0 }.recorded("RDivScalar", [a]) { g in
             // ∂(s/x)/∂x = −s/x² = −y²/s; written with x to stay exact when s = 0.
@@ -102,37 +114,57 @@ extension Tensor {
     // Any floating-point scalar mixes with a tensor, as in PyTorch, so that a
     // schedule's `Double` values need no cast: `x0 * schedule[t].sqrtAlphaBar`.
     // The `Float` overloads above stay the ones a literal picks.
+    /// The elementwise sum with a scalar (`torch.add`), any floating-point type.
     @_disfavoredOverload
     public static func + <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a + Float(s) }
+    /// The elementwise sum with a scalar (`torch.add`), any floating-point type.
     @_disfavoredOverload
     public static func + <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { a + Float(s) }
+    /// The elementwise difference with a scalar (`torch.sub`), any floating-point type.
     @_disfavoredOverload
     public static func - <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a - Float(s) }
+    /// The elementwise difference with a scalar (`torch.sub`), any floating-point type.
     @_disfavoredOverload
     public static func - <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { Float(s) - a }
+    /// The elementwise product with a scalar (`torch.mul`), any floating-point type.
     @_disfavoredOverload
     public static func * <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a * Float(s) }
+    /// The elementwise product with a scalar (`torch.mul`), any floating-point type.
     @_disfavoredOverload
     public static func * <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { a * Float(s) }
+    /// The elementwise quotient with a scalar (`torch.div`), any floating-point type.
     @_disfavoredOverload
     public static func / <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a / Float(s) }
+    /// The elementwise quotient with a scalar (`torch.div`), any floating-point type.
     @_disfavoredOverload
     public static func / <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { Float(s) / a }
 
+    /// In place: `a += b` is `a = a + b` (`Tensor.add_`).
     public static func += (a: inout Tensor, b: Tensor) { a = a + b }
+    /// In place: `a -= b` is `a = a - b` (`Tensor.sub_`).
     public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
+    /// In place: `a *= b` is `a = a * b` (`Tensor.mul_`).
     public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
+    /// In place: `a /= b` is `a = a / b` (`Tensor.div_`).
     public static func /= (a: inout Tensor, b: Tensor) { a = a / b }
+    /// In place: `a += b` is `a = a + b` (`Tensor.add_`).
     public static func += (a: inout Tensor, s: Float) { a = a + s }
+    /// In place: `a -= b` is `a = a - b` (`Tensor.sub_`).
     public static func -= (a: inout Tensor, s: Float) { a = a - s }
+    /// In place: `a *= b` is `a = a * b` (`Tensor.mul_`).
     public static func *= (a: inout Tensor, s: Float) { a = a * s }
+    /// In place: `a /= b` is `a = a / b` (`Tensor.div_`).
     public static func /= (a: inout Tensor, s: Float) { a = a / s }
+    /// In place: `a += b` is `a = a + b` (`Tensor.add_`).
     @_disfavoredOverload
     public static func += <S: BinaryFloatingPoint>(a: inout Tensor, s: S) { a = a + Float(s) }
+    /// In place: `a -= b` is `a = a - b` (`Tensor.sub_`).
     @_disfavoredOverload
     public static func -= <S: BinaryFloatingPoint>(a: inout Tensor, s: S) { a = a - Float(s) }
+    /// In place: `a *= b` is `a = a * b` (`Tensor.mul_`).
     @_disfavoredOverload
     public static func *= <S: BinaryFloatingPoint>(a: inout Tensor, s: S) { a = a * Float(s) }
+    /// In place: `a /= b` is `a = a / b` (`Tensor.div_`).
     @_disfavoredOverload
     public static func /= <S: BinaryFloatingPoint>(a: inout Tensor, s: S) { a = a / Float(s) }
 
@@ -222,13 +254,22 @@ extension Tensor {
 
 /// Elementwise free functions in the style of `torch.exp(x)`.
 public func exp(_ x: Tensor) -> Tensor { x.exp() }
+/// `log(x)` elementwise (`torch.log`).
 public func log(_ x: Tensor) -> Tensor { x.log() }
+/// `sqrt(x)` elementwise (`torch.sqrt`).
 public func sqrt(_ x: Tensor) -> Tensor { x.sqrt() }
+/// `abs(x)` elementwise (`torch.abs`).
 public func abs(_ x: Tensor) -> Tensor { x.abs() }
+/// `relu(x)` elementwise (`torch.relu`).
 public func relu(_ x: Tensor) -> Tensor { x.relu() }
+/// `silu(x)` elementwise (`torch.silu`).
 public func silu(_ x: Tensor) -> Tensor { x.silu() }
+/// `sigmoid(x)` elementwise (`torch.sigmoid`).
 public func sigmoid(_ x: Tensor) -> Tensor { x.sigmoid() }
+/// `tanh(x)` elementwise (`torch.tanh`).
 public func tanh(_ x: Tensor) -> Tensor { x.tanh() }
+/// `sin(x)` elementwise (`torch.sin`).
 public func sin(_ x: Tensor) -> Tensor { x.sin() }
+/// `cos(x)` elementwise (`torch.cos`).
 public func cos(_ x: Tensor) -> Tensor { x.cos() }
 public func pow(_ x: Tensor, _ p: Float) -> Tensor { x.pow(p) }
