@@ -120,7 +120,7 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
             matches.append(text)
             types.append([
                 "start": .int(start), "end": .int(end), "text": .string(text),
-                "type": .string(LanguageService.jupyterType(item["kind"]?.intValue)),
+                "type": .string(LanguageService.jupyterType(item["kind"]?.intValue, detail: detail)),
                 "signature": .string(
                     detail.isEmpty ? label : label.contains("(") ? "\(label) -> \(detail)" : "\(label): \(detail)"),
             ])
@@ -357,11 +357,14 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
 
     static func uri(_ path: String) -> String { URL(fileURLWithPath: path).absoluteString }
 
-    /// Jupyter's completion types (JupyterLab picks an icon by them) for LSP's `CompletionItemKind`.
-    static func jupyterType(_ kind: Int?) -> String {
+    /// What JupyterLab shows beside a completion, for LSP's `CompletionItemKind`:
+    /// a value's own type (`alphaBars` → `Tensor`, what a student wants to
+    /// know), else the kind of declaration ("function", "class", …).
+    static func jupyterType(_ kind: Int?, detail: String = "") -> String {
         switch kind {
         case 2, 3, 4: return "function"  // method, function, constructor
-        case 5, 6, 10, 12, 20, 21: return "instance"  // field, variable, property, value, enum member, constant
+        case 5, 6, 10, 12, 20, 21:  // field, variable, property, value, enum member, constant
+            return detail.isEmpty ? "instance" : detail
         case 7, 8, 13, 22, 25: return "class"  // class, interface, enum, struct, type parameter
         case 9: return "module"
         case 14: return "keyword"

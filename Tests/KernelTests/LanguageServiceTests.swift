@@ -31,6 +31,7 @@ final class LanguageServiceTests: XCTestCase {
     func testKindsMapToJupyterTypes() {
         XCTAssertEqual(LanguageService.jupyterType(2), "function")
         XCTAssertEqual(LanguageService.jupyterType(10), "instance")
+        XCTAssertEqual(LanguageService.jupyterType(10, detail: "Tensor"), "Tensor")  // a property shows its type
         XCTAssertEqual(LanguageService.jupyterType(22), "class")
         XCTAssertEqual(LanguageService.jupyterType(14), "keyword")
         XCTAssertEqual(LanguageService.jupyterType(nil), "text")

@@ -39,7 +39,7 @@ def test_members_of_a_dsl_type_complete_with_their_types(kernel):
     assert "alphaBars" in reply["matches"] and "qSample(" in reply["matches"]
     assert reply["cursor_start"] == reply["cursor_end"] == len(code)
     types = {entry["text"]: entry for entry in reply["metadata"]["_jupyter_types_experimental"]}
-    assert types["alphaBars"]["type"] == "instance"
+    assert types["alphaBars"]["type"] == "Tensor"  # what JupyterLab shows beside the name
     assert types["alphaBars"]["signature"] == "alphaBars: Tensor"
     assert types["qSample("]["type"] == "function"
     assert "t: Int" in types["qSample("]["signature"]
