@@ -91,6 +91,10 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
     /// Completions at `cursor` (code points into `code`), with `imports`
     /// (one line each) before the cell's text; nil when the server cannot answer.
     func complete(code: String, cursor: Int, imports: [String]) -> Completions? {
+        // Right after the parenthesis of a call (`randn(`), sourcekit-lsp 6.3 hangs or crashes
+        // (and a later request gets the previous call's answer); Shift-Tab shows the signature there.
+        let before = code.unicodeScalars.prefix(max(cursor, 0)).last { !$0.properties.isWhitespace }
+        if before == "(" { return nil }
         guard let result = ask("textDocument/completion", code: code, cursor: cursor, imports: imports) else {
             return nil
         }

@@ -103,3 +103,13 @@ def test_completion_and_inspection_answer_while_a_cell_runs(kernel):
     assert time.time() - started < 2.5, "answered during the cell, not after it"
     reply = kernel.kc.get_shell_msg(timeout=30)
     assert reply["parent_header"]["msg_id"] == running and reply["content"]["status"] == "ok"
+
+
+def test_tab_after_a_calls_parenthesis_leaves_the_server_working(kernel):
+    # sourcekit-lsp 6.3 hangs or crashes when asked right after `randn(`; the kernel does not ask.
+    for code in ["randn(", "twoMoons(", "Figure( "]:
+        started = time.time()
+        assert complete(kernel, code)["status"] == "ok"
+        assert time.time() - started < 1
+    assert set(complete(kernel, "twoMoons(count: 5, ")["matches"]) >= {"noise: ", "generator: "}  # argument labels
+    assert complete(kernel, "NoiseSchedule(.linear, steps: 10).qSa")["matches"] == ["qSample("]
