@@ -81,10 +81,10 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
             lock.lock()
             defer { lock.unlock() }
             guard let server = liveServer() else { return }
-            version += 1
-            _ = try? complete(
-                on: server, text: "import DDPM\nNoiseSchedule(.linear, steps: 10).", line: 1, character: 35,
-                timeout: 60)
+            let member = "NoiseSchedule(.linear, steps: 10)."
+            _ = try? request(
+                "textDocument/completion", on: server, text: "import DDPM\n" + member, line: 1,
+                character: member.utf16.count, timeout: 60)
         }
     }
 
@@ -125,8 +125,7 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
             types.append([
                 "start": .int(start), "end": .int(end), "text": .string(text),
                 "type": .string(LanguageService.jupyterType(item["kind"]?.intValue, detail: detail)),
-                "signature": .string(
-                    detail.isEmpty ? label : label.contains("(") ? "\(label) -> \(detail)" : "\(label): \(detail)"),
+                "signature": .string(LanguageService.declaration(label: label, detail: detail)),
             ])
         }
         // The server also matches fuzzily (`swissRo` → `posix_spawn_…`): keep what starts with
@@ -184,9 +183,15 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
         else { return nil }
         let label = item["label"]?.stringValue ?? name
         let detail = item["detail"]?.stringValue ?? ""
-        let declaration = detail.isEmpty ? label : label.contains("(") ? "\(label) -> \(detail)" : "\(label): \(detail)"
+        let declaration = LanguageService.declaration(label: label, detail: detail)
         let documentation = item["documentation"]?["value"]?.stringValue ?? item["documentation"]?.stringValue ?? ""
         return "```swift\n\(declaration)\n```" + (documentation.isEmpty ? "" : "\n\n" + documentation)
+    }
+
+    /// A completion item as a declaration: `qSample(x0: Tensor, t: Int) -> (xt: Tensor, noise: Tensor)`,
+    /// `alphaBars: Tensor` (LSP's `label` and `detail`).
+    static func declaration(label: String, detail: String) -> String {
+        detail.isEmpty ? label : label.contains("(") ? "\(label) -> \(detail)" : "\(label): \(detail)"
     }
 
     /// The text of a hover result (`MarkupContent`, a `MarkedString` or a list of them).
@@ -282,13 +287,6 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
                 "textDocument": ["uri": .string(LanguageService.uri(documentPath))],
                 "position": ["line": .int(line), "character": .int(character)],
             ], timeout: timeout)
-    }
-
-    private func complete(
-        on server: LanguageServer, text: String, line: Int, character: Int, timeout: TimeInterval
-    ) throws -> JSONValue {
-        try request(
-            "textDocument/completion", on: server, text: text, line: line, character: character, timeout: timeout)
     }
 
     /// The server, started (and initialised, with the document open) when needed.
