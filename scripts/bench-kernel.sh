@@ -8,6 +8,7 @@
 #   bash scripts/bench-kernel.sh [--samples N] [--checkpoints 0,100,300,1000]
 #   bash scripts/bench-kernel.sh --widgets [--samples N]
 #   bash scripts/bench-kernel.sh --completion [--samples N]   (Tab and Shift-Tab, beside ipykernel's jedi)
+#   bash scripts/bench-kernel.sh --class [--kernels 2,4,8]     (K kernels running notebook 01 at once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -24,5 +25,6 @@ export JUPYTER_PATH="$PWD/.venv-bench-kernel/share/jupyter"
 case "${1:-}" in
     --widgets) shift; exec .venv-bench-kernel/bin/python bench/widget_latency.py "$@" ;;
     --completion) shift; exec .venv-bench-kernel/bin/python bench/completion_latency.py "$@" ;;
+    --class) shift; exec .venv-bench-kernel/bin/python bench/class_load.py "$@" ;;
 esac
 .venv-bench-kernel/bin/python bench/kernel_latency.py "$@"

@@ -18,7 +18,7 @@ import JupyterProtocol
 /// units by line; both ways are converted here. A server that is missing,
 /// slow or gone makes a request return nil (the kernel then answers from
 /// its own word list); a gone server is started again at the next request.
-final class LanguageService: @unchecked Sendable {  // the server behind `lock`, the module list behind `modulesLock`
+final class LanguageService: @unchecked Sendable {  // the server behind `lock`, the rest behind `modulesLock`
     struct Configuration {
         /// `sourcekit-lsp`.
         var server: String
@@ -32,7 +32,7 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
         var startTimeout: TimeInterval = 20
         /// After a failed start, how long requests go without a server before it is tried again.
         var retryAfter: TimeInterval = 60
-        /// A server unused this long is stopped (it holds ~350 MB); the next Tab starts it again.
+        /// A server unused this long is stopped (it holds 250–350 MB); the next Tab starts it again.
         var idleStop: TimeInterval = 15 * 60
     }
 
@@ -55,9 +55,14 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
     private var version = 0
     /// When the server last failed to start.
     private var failedStart: Date?
+    private var recentlyFailed: Bool {
+        failedStart.map { Date().timeIntervalSince($0) < configuration.retryAfter } ?? false
+    }
+    /// The warm-up thread runs (guarded by `modulesLock`).
+    private var warming = false
     /// When the server was last asked something.
     private var lastUsed = Date()
-    /// Modules built since the server last heard of them (guarded by `modulesLock`).
+    /// Modules built since the server last heard of them (guarded by `modulesLock`, as `warming` is).
     private var newModules: [String] = []
     private let modulesLock = NSLock()
     private var documentPath: String { configuration.workDirectory + "/" + LanguageService.documentName }
@@ -74,18 +79,25 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
     }
 
     /// Starts the server and has it load the DSL's modules (a first
-    /// completion takes about a second), on a thread of its own, so that
-    /// the user's first Tab is answered at once.
-    func warmUp() {
+    /// completion takes about a second) on a thread of its own, so that the
+    /// request that asked for it waits only as long as a request may.
+    private func warmUp() {
+        modulesLock.withLock { warming = true }
+        let started = DispatchSemaphore(value: 0)
         Thread.detachNewThread { [self] in
             lock.lock()
-            defer { lock.unlock() }
+            started.signal()
+            defer {
+                modulesLock.withLock { warming = false }
+                lock.unlock()
+            }
             guard let server = liveServer() else { return }
             let member = "NoiseSchedule(.linear, steps: 10)."
             _ = try? request(
                 "textDocument/completion", on: server, text: "import DDPM\n" + member, line: 1,
                 character: member.utf16.count, timeout: 60)
         }
+        started.wait()  // the thread holds the lock before the request queues behind it
     }
 
     /// Completions at `cursor` (code points into `code`), with `imports`
@@ -249,8 +261,12 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
 
     /// Sends the document's new text and `method` at the cursor; nil on any failure.
     private func ask(_ method: String, code: String, cursor: Int, imports: [String]) -> JSONValue? {
-        // While the warm-up still runs, the kernel answers without the server.
-        guard lock.lock(before: Date().addingTimeInterval(configuration.timeout)) else { return nil }
+        // The server starts at the first Tab or Shift-Tab (it holds ~250 MB: a kernel whose
+        // user never asks does not pay for it). Until it has loaded the DSL, the kernel
+        // answers without it.
+        let deadline = Date().addingTimeInterval(configuration.timeout)
+        if !modulesLock.withLock({ warming }), lock.withLock({ server == nil && !recentlyFailed }) { warmUp() }
+        guard lock.lock(before: deadline) else { return nil }
         defer { lock.unlock() }
         guard let server = liveServer() else { return nil }
         lastUsed = Date()
@@ -294,7 +310,7 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
         if let server, server.isRunning { return server }
         server?.terminate()
         server = nil
-        if let failedStart, Date().timeIntervalSince(failedStart) < configuration.retryAfter { return nil }
+        if recentlyFailed { return nil }
         do {
             try writeCompilationDatabase()
             let fresh = try LanguageServer(executable: configuration.server)

@@ -393,13 +393,12 @@ public final class NotebookSession {
     /// Compiles an empty cell in the background, so that the module cache and
     /// the page cache are warm when the user runs the first cell.
     private func startWarmUp() {
-        let builder = self.builder, rewriter = self.rewriter, done = warmUp, languageService = self.languageService
+        let builder = self.builder, rewriter = self.rewriter, done = warmUp
         Thread.detachNewThread {
             _ = try? builder.build(
                 source: rewriter.rewrite("", cellName: "warm-up", imports: [NotebookSession.dslImport]),
                 module: "WarmUp")
             done.signal()
-            languageService.warmUp()  // with the module cache the compile just filled
         }
     }
 

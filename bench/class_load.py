@@ -1,0 +1,157 @@
+"""A class on one server: K "Swift (DDPM)" kernels started at once, each
+running notebook 01's code cells top to bottom through jupyter_client, as
+students do at the start of a lesson. Per kernel: resident memory of the
+kernel and everything below it (the executor, the compiler while it runs,
+the language server), CPU seconds for the notebook (the kernel, its finished
+children — compiles and the executor's forks — and the live ones), and the
+cells' latency from execute_request to idle (p50, p90).
+
+    bash scripts/bench-kernel.sh --class [--kernels 2,4,8]
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import threading
+import time
+
+from jupyter_client.manager import start_new_kernel
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cells(notebook):
+    data = json.loads((ROOT / "notebooks" / notebook).read_text())
+    return ["".join(c["source"]) for c in data["cells"] if c["cell_type"] == "code"]
+
+
+def stat(pid):
+    """(ppid, utime, stime, cutime, cstime) in seconds, or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[1]), *(int(v) / TICKS for v in fields[11:15])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def rss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def tree(pid):
+    """`pid` and every process below it."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            s = stat(int(entry))
+            if s:
+                children.setdefault(s[0], []).append(int(entry))
+    found, queue = [pid], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def cpu_seconds(pid):
+    own = stat(pid)
+    total = sum(own[1:5]) if own else 0.0
+    for child in tree(pid)[1:]:
+        s = stat(child)
+        if s:
+            total += s[1] + s[2]
+    return total
+
+
+class Student(threading.Thread):
+    def __init__(self, code, start_gate):
+        super().__init__()
+        self.code, self.start_gate = code, start_gate
+        self.latencies, self.peak_mb, self.error = [], 0.0, None
+
+    def run(self):
+        try:
+            self.start_gate.wait()
+            self.km, self.kc = start_new_kernel(kernel_name="swift-ddpm", startup_timeout=300)
+            self.pid = self.km.provisioner.process.pid
+            for code in self.code:
+                started = time.perf_counter()
+                reply = self.kc.execute_interactive(code, timeout=600, output_hook=lambda _: None)
+                self.latencies.append(time.perf_counter() - started)
+                if reply["content"]["status"] != "ok":
+                    raise RuntimeError(f"a cell failed: {reply['content'].get('evalue')}")
+                self.peak_mb = max(self.peak_mb, sum(rss_mb(p) for p in tree(self.pid)))
+            time.sleep(2)  # settled: what an idle student's kernel holds
+            self.idle_mb = sum(rss_mb(p) for p in tree(self.pid))
+            self.by_process = {}
+            for p in tree(self.pid):
+                try:
+                    name = open(f"/proc/{p}/comm").read().strip()
+                except OSError:
+                    continue
+                self.by_process[name] = self.by_process.get(name, 0.0) + rss_mb(p)
+            self.cpu = cpu_seconds(self.pid)
+        except Exception as error:  # reported below
+            self.error = error
+
+    def close(self):
+        if hasattr(self, "kc"):
+            self.kc.stop_channels()
+            self.km.shutdown_kernel(now=True)
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kernels", default="2,4,8")
+    parser.add_argument("--notebook", default="01-forward-process.ipynb")
+    args = parser.parse_args()
+    code = cells(args.notebook)
+    cores = os.cpu_count()
+    print(f"{args.notebook}: {len(code)} code cells; {cores} cores")
+    print(f"{'K':>3}{'wall':>8}{'idle MB/kernel':>16}{'peak MB':>9}{'CPU s/notebook':>16}{'cell p50':>10}{'cell p90':>10}"
+          "   idle MB by process (median kernel)")
+    for k in [int(v) for v in args.kernels.split(",")]:
+        gate = threading.Event()
+        students = [Student(code, gate) for _ in range(k)]
+        started = time.perf_counter()
+        for s in students:
+            s.start()
+        gate.set()
+        for s in students:
+            s.join()
+        wall = time.perf_counter() - started
+        try:
+            failed = [s.error for s in students if s.error]
+            if failed:
+                print(f"{k:>3}: {len(failed)} kernel(s) failed: {failed[0]}")
+                continue
+            latencies = [t for s in students for t in s.latencies]
+            middle = sorted(students, key=lambda s: s.idle_mb)[k // 2]
+            parts = ", ".join(f"{n} {mb:.0f}" for n, mb in sorted(middle.by_process.items(), key=lambda x: -x[1]))
+            print(f"{k:>3}{wall:>7.1f}s{statistics.median(s.idle_mb for s in students):>16.0f}"
+                  f"{max(s.peak_mb for s in students):>9.0f}{statistics.median(s.cpu for s in students):>16.1f}"
+                  f"{statistics.median(latencies) * 1e3:>8.0f}ms{percentile(latencies, 90) * 1e3:>8.0f}ms   {parts}")
+        finally:
+            for s in students:
+                s.close()
+
+
+if __name__ == "__main__":
+    main()
