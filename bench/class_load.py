@@ -18,9 +18,9 @@ import threading
 import time
 
 from jupyter_client.manager import start_new_kernel
+from kernel_bench import memory_by_process, percentile, rss_mb, stat, tree
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cells(notebook):
@@ -28,41 +28,10 @@ def cells(notebook):
     return ["".join(c["source"]) for c in data["cells"] if c["cell_type"] == "code"]
 
 
-def stat(pid):
-    """(ppid, utime, stime, cutime, cstime) in seconds, or None."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[1]), *(int(v) / TICKS for v in fields[11:15])
-    except (OSError, IndexError, ValueError):
-        return None
 
 
-def rss_mb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
-def tree(pid):
-    """`pid` and every process below it."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            s = stat(int(entry))
-            if s:
-                children.setdefault(s[0], []).append(int(entry))
-    found, queue = [pid], [pid]
-    while queue:
-        for child in children.get(queue.pop(), []):
-            found.append(child)
-            queue.append(child)
-    return found
 
 
 def cpu_seconds(pid):
@@ -95,13 +64,7 @@ class Student(threading.Thread):
                 self.peak_mb = max(self.peak_mb, sum(rss_mb(p) for p in tree(self.pid)))
             time.sleep(2)  # settled: what an idle student's kernel holds
             self.idle_mb = sum(rss_mb(p) for p in tree(self.pid))
-            self.by_process = {}
-            for p in tree(self.pid):
-                try:
-                    name = open(f"/proc/{p}/comm").read().strip()
-                except OSError:
-                    continue
-                self.by_process[name] = self.by_process.get(name, 0.0) + rss_mb(p)
+            self.by_process = memory_by_process(self.pid)
             self.cpu = cpu_seconds(self.pid)
         except Exception as error:  # reported below
             self.error = error
@@ -112,9 +75,6 @@ class Student(threading.Thread):
             self.km.shutdown_kernel(now=True)
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def main():

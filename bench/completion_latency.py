@@ -17,11 +17,11 @@ Target (issue 15): warm completion p50 ≤ 150 ms.
 """
 
 import argparse
-import os
 import statistics
 import time
 
 from jupyter_client.manager import start_new_kernel
+from kernel_bench import memory_by_process, percentile
 
 SETUP = {
     "swift-ddpm": "let schedule = NoiseSchedule(.sigmoid, steps: 100)\nlet data = swissRoll(count: 100)",
@@ -49,36 +49,8 @@ def inspect(kc, code):
     return time.perf_counter() - start, reply
 
 
-def rss_mb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
-def descendants(pid):
-    """(pid, command name) of every process below `pid`."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)
-                name = fields[0].split("(", 1)[1]
-                parent = int(fields[1].split()[1])
-                children.setdefault(parent, []).append((int(entry), name))
-            except (OSError, IndexError, ValueError):
-                continue
-    found, queue = [], [pid]
-    while queue:
-        for child in children.get(queue.pop(), []):
-            found.append(child)
-            queue.append(child[0])
-    return found
 
 
 def measure(kernel_name, samples):
@@ -95,9 +67,7 @@ def measure(kernel_name, samples):
         warm = [complete(kc, COMPLETIONS[kernel_name][i % 5])[0] for i in range(samples)]
         inspections = [inspect(kc, INSPECTIONS[kernel_name][i % 3]) for i in range(max(samples // 2, 3))]
         assert all(reply["found"] for _, reply in inspections), "an inspection found nothing"
-        kernel_pid = km.provisioner.process.pid
-        memory = {name: rss_mb(pid) for pid, name in descendants(kernel_pid)}
-        memory["kernel"] = rss_mb(kernel_pid)
+        memory = memory_by_process(km.provisioner.process.pid)
         return {
             "first": first, "first_typed": first_typed, "first_after_start": first_after_start, "settled": settled,
             "warm": warm, "inspect": [t for t, _ in inspections], "memory": memory,
@@ -107,9 +77,6 @@ def measure(kernel_name, samples):
         km.shutdown_kernel(now=True)
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def main():

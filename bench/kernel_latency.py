@@ -17,6 +17,7 @@ import statistics
 import time
 
 from jupyter_client.manager import start_new_kernel
+from kernel_bench import percentile
 
 
 def round_trip(kc, code):
@@ -35,9 +36,6 @@ def round_trip(kc, code):
             return elapsed
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def measure(kernel_name, declaration, samples, checkpoints):

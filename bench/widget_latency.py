@@ -25,6 +25,7 @@ import statistics
 import time
 
 from jupyter_client.manager import start_new_kernel
+from kernel_bench import percentile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -163,9 +164,6 @@ class Panel:
         self.km.shutdown_kernel(now=True)
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def main():
