@@ -20,7 +20,12 @@ from jupyter_client.manager import start_new_kernel
 from kernel_bench import percentile
 
 
-def round_trip(kc, code):
+PHASES = ["rewrite", "compile", "link", "fork", "run"]
+
+
+def round_trip(kc, code, phases=None):
+    """Seconds from execute_request to idle; the kernel's own breakdown of the
+    cell (execute_reply metadata `timings`, ms) is appended to `phases`."""
     start = time.perf_counter()
     msg_id = kc.execute(code)
     while True:
@@ -33,6 +38,8 @@ def round_trip(kc, code):
             elapsed = time.perf_counter() - start
             reply = kc.get_shell_msg(timeout=60)
             assert reply["content"]["status"] == "ok", reply["content"]
+            if phases is not None:
+                phases.append({**reply["metadata"].get("timings", {}), "total": elapsed * 1000})
             return elapsed
 
 
@@ -46,15 +53,17 @@ def measure(kernel_name, declaration, samples, checkpoints):
         round_trip(kc, "1 + 1")  # the first cell also warms the compiler's caches
         cells = 0
         timings = {}
+        phases = []
         for checkpoint in checkpoints:
             while cells < checkpoint:
                 round_trip(kc, declaration.format(i=cells))
                 cells += 1
             timings[checkpoint] = []
             for _ in range(samples):
-                timings[checkpoint].append(round_trip(kc, declaration.format(i=cells)))
+                timings[checkpoint].append(
+                    round_trip(kc, declaration.format(i=cells), phases if checkpoint == checkpoints[0] else None))
                 cells += 1
-        return timings
+        return timings, phases
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
@@ -68,7 +77,9 @@ def main():
     checkpoints = [int(c) for c in args.checkpoints.split(",")]
     rows = {}
     for name, declaration in [("swift-ddpm", "let v{i} = {i}"), ("python3", "v{i} = {i}")]:
-        rows[name] = measure(name, declaration, args.samples, checkpoints)
+        rows[name], phases = measure(name, declaration, args.samples, checkpoints)
+        if name == "swift-ddpm":
+            breakdown = phases
     print(f"{'declaring cells before':>22} | {'swift-ddpm median':>17} {'p90':>8} | {'vs start':>8} | "
           f"{'ipykernel median':>16} | {'swift / ipykernel':>17}")
     first = statistics.median(rows["swift-ddpm"][checkpoints[0]])
@@ -78,6 +89,12 @@ def main():
         print(f"{checkpoint:>22} | {statistics.median(swift) * 1000:14.1f} ms {percentile(swift, 90) * 1000:5.1f} ms | "
               f"{statistics.median(swift) / first:7.2f}x | {statistics.median(python) * 1000:13.1f} ms | "
               f"{statistics.median(swift) / statistics.median(python):16.0f}x")
+    # Where a one-line cell's time goes (at the first checkpoint): the kernel's phases, and
+    # the rest (messages, the kernel's bookkeeping, reading the cell's pipes) by difference.
+    print("one-line cell, median ms: " + ", ".join(
+        f"{phase} {statistics.median(p.get(phase, 0) for p in breakdown):.1f}" for phase in PHASES)
+        + f", messages and the rest {statistics.median(p['total'] - sum(p.get(x, 0) for x in PHASES) for p in breakdown):.1f}"
+        + f" (total {statistics.median(p['total'] for p in breakdown):.1f})")
     last = statistics.median(rows["swift-ddpm"][checkpoints[-1]])
     growth = last / first
     print(f"growth after {checkpoints[-1]} declaring cells: {growth:.2f}x "

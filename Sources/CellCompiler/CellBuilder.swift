@@ -61,8 +61,22 @@ public struct CellBuilder: Sendable {
         case failed([CompilerDiagnostic], output: String)
     }
 
+    /// How long the two steps of a build took, in seconds.
+    public struct Durations: Sendable, Equatable {
+        public var frontend: TimeInterval = 0
+        public var link: TimeInterval = 0
+        public init() {}
+    }
+
     /// Builds module `name` from rewritten source.
     public func build(source: String, module name: String) throws -> Outcome {
+        var durations = Durations()
+        return try build(source: source, module: name, durations: &durations)
+    }
+
+    /// Builds module `name` from rewritten source, timing the compile and the link.
+    public func build(source: String, module name: String, durations: inout Durations) throws -> Outcome {
+        let started = Date()
         let base = URL(fileURLWithPath: directory).appendingPathComponent(name).path
         try source.write(toFile: base + ".swift", atomically: false, encoding: .utf8)
         let entryPoint = ExecutorContract.entryPoint(module: name)
@@ -76,6 +90,7 @@ public struct CellBuilder: Sendable {
         ]
         for path in toolchain.importPaths { arguments += ["-I", path] }
         let compile = try run(toolchain.frontend, arguments)
+        durations.frontend = Date().timeIntervalSince(started)
         guard compile.status == 0 else {
             return .failed(CompilerDiagnostic.parse(compile.output), output: compile.output)
         }
@@ -88,6 +103,7 @@ public struct CellBuilder: Sendable {
                 "-rpath", toolchain.runtimeDirectory, "-rpath", toolchain.libraryDirectory,
                 "-lswiftSwiftOnoneSupport", "-lswiftCore", "-lDDPM",
             ])
+        durations.link = Date().timeIntervalSince(started) - durations.frontend
         guard link.status == 0 else {
             return .failed(
                 [

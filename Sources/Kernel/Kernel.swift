@@ -139,9 +139,9 @@ public final class Kernel {
 
     // MARK: - Messages
 
-    func reply(_ request: Message, on socket: ZMQSocket, _ content: JSONValue) {
+    func reply(_ request: Message, on socket: ZMQSocket, _ content: JSONValue, metadata: JSONValue = [:]) {
         let type = request.msgType.replacingOccurrences(of: "_request", with: "_reply")
-        send(request.child(type, content: content), on: socket)
+        send(request.child(type, content: content, metadata: metadata), on: socket)
     }
 
     func publish(

@@ -78,6 +78,11 @@ public final class NotebookSession {
     public private(set) var executorsLost = 0
     private var stdoutBuffer = StreamBuffer(name: "stdout")
     private var stderrBuffer = StreamBuffer(name: "stderr", holdsTrapReports: true)
+    /// Where the last cell's time went, in milliseconds: `rewrite` (parse and
+    /// rewrite), `compile` (swift-frontend), `link` (ld.lld), `fork` (from the
+    /// command to the child's word that it runs) and `run` (dlopen, the cell,
+    /// its output read). Empty for a cell that did not get that far.
+    public private(set) var lastCellTimings: [String: Double] = [:]
     /// The cell running now, which the host's events act on.
     private var running: RunningCell?
     /// Completion and inspection from the language server.
@@ -131,14 +136,17 @@ public final class NotebookSession {
                 text: "The process holding the notebook's state ended between cells (killed from "
                     + "outside, or out of memory). " + CellError.stateReset + "\n")
         }
+        lastCellTimings = [:]
         guard !code.allSatisfy(\.isWhitespace) else { return nil }
         sources[cellName] = code
         compileCount += 1
         let module = "Cell\(compileCount)"
         let index = self.index
+        let rewriteStarted = Date()
         let prepared = rewriter.prepare(code, cellName: cellName) {
             [NotebookSession.dslImport] + index.imports(for: $0.uses)
         }
+        lastCellTimings["rewrite"] = Date().timeIntervalSince(rewriteStarted) * 1000
         rewrites[cellName] = prepared
         if !prepared.diagnostics.isEmpty {
             let diagnostics = prepared.diagnostics.map {
@@ -150,8 +158,11 @@ public final class NotebookSession {
         warmUp.wait()  // the first cell waits for the warm-up compile
         warmUp.signal()
         let outcome: CellBuilder.Outcome
+        var durations = CellBuilder.Durations()
         do {
-            outcome = try builder.build(source: prepared.source, module: module)
+            outcome = try builder.build(source: prepared.source, module: module, durations: &durations)
+            lastCellTimings["compile"] = durations.frontend * 1000
+            lastCellTimings["link"] = durations.link * 1000
         } catch {
             return CellError(
                 ename: "CompilerUnavailable", evalue: "\(error)",
@@ -270,6 +281,10 @@ public final class NotebookSession {
         readStreams()
         flushStreams(to: host, force: true)
         let cellRun = running!
+        if let started = cellRun.startedAt {
+            lastCellTimings["fork"] = started.timeIntervalSince(cellRun.sentAt) * 1000
+            lastCellTimings["run"] = Date().timeIntervalSince(started) * 1000
+        }
         var failed = cellRun.lost
         if case .failed? = cellRun.outcome { failed = true }
         let (trapReports, heldText) = stderrBuffer.finishCell(failed: failed)

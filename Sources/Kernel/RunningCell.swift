@@ -9,6 +9,9 @@ struct RunningCell {
     let cell: Int
     /// The forked child that runs the cell, once the executor said so.
     private(set) var pid: pid_t?
+    /// When the command was sent, and when the child said it started.
+    let sentAt = Date()
+    private(set) var startedAt: Date?
     /// When an interrupted cell is killed if it has not ended.
     private(set) var interruptDeadline: Date?
     private var interruptSent = false
@@ -50,6 +53,7 @@ struct RunningCell {
             switch ExecutorStatus(line: text) {
             case .started(cell, let child)?:
                 pid = child
+                startedAt = Date()
                 started.append(child)
             case .succeeded(cell)?, .interrupted(cell)?, .failed(cell, _)?:
                 outcome = ExecutorStatus(line: text)

@@ -385,3 +385,14 @@ def test_a_failed_cell_takes_its_widgets_and_their_changes_with_it(kernel):
     comms = kernel.kc.get_shell_msg(timeout=10)["content"]["comms"]
     assert kept_id in comms and lost_id not in comms
     assert kernel.run("kept.close()").status == "ok"
+
+
+def test_the_execute_reply_says_where_a_cells_time_went(kernel):
+    msg_id = kernel.kc.execute("let timed = 1")
+    reply = kernel.kc.get_shell_msg(timeout=120)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kernel.kc.get_shell_msg(timeout=120)
+    timings = reply["metadata"]["timings"]
+    assert set(timings) == {"rewrite", "compile", "link", "fork", "run"}
+    assert all(value >= 0 for value in timings.values())
+    assert timings["compile"] > timings["rewrite"]  # swift-frontend is the largest part of a cell
