@@ -71,7 +71,7 @@ final class LanguageService: @unchecked Sendable {  // the server behind `lock`,
         self.configuration = configuration
     }
 
-    /// The process id of the running server (for memory reports), if any.
+    /// The process id of the running server, if any (its idle stop and restart are tested by it).
     var serverPID: Int32? {
         lock.lock()
         defer { lock.unlock() }

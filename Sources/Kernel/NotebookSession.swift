@@ -216,9 +216,6 @@ public final class NotebookSession {
         languageService.inspect(code: code, cursor: cursor, imports: completionImports(for: code))
     }
 
-    /// The language server's process, if it runs.
-    public var languageServerPID: Int32? { languageService.serverPID }
-
     /// What a cell being typed sees: the DSL, the user's imports and every
     /// name earlier cells declared (the latest declaration of each).
     private func completionImports(for code: String) -> [String] {
