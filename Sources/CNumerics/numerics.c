@@ -53,3 +53,7 @@ int ddpm_all_finite(const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) nonfinite |= (bits[i] & 0x7f800000u) == 0x7f800000u;
     return nonfinite == 0;
 }
+
+void ddpm_reverse_update(const float *x, float a, const float *y, float b, float sigma, float *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = a * x[i] + b * y[i] + sigma * out[i];
+}

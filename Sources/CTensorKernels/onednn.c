@@ -8,25 +8,17 @@
 // executor forks before every cell, so the pool is released before each fork
 // and started anew in the child on first use (ddpm_openmp_ready, parallel.c).
 #include "ctensorkernels.h"
-#include <oneapi/dnnl/dnnl.h>
+#include "onednn_context.h"
 #include <stdlib.h>
 #include <string.h>
 
 static dnnl_engine_t engine;
-static dnnl_stream_t stream;
 static int state;  // 0: not started, 1: ready, -1: unavailable
 
 static int ready(void) {
     if (state == 0) {
         const char *choice = getenv("DDPM_CONV");
-        if (choice && strcmp(choice, "im2col") == 0) {
-            state = -1;
-        } else if (ddpm_openmp_ready() && dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success &&
-                   dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) == dnnl_success) {
-            state = 1;
-        } else {
-            state = -1;
-        }
+        state = (choice && strcmp(choice, "im2col") == 0) || !(engine = ddpm_onednn_engine()) ? -1 : 1;
     }
     return state == 1;
 }
@@ -106,9 +98,7 @@ static conv_descriptors describe(const ddpm_conv_shape *s) {
 }
 
 static int run(dnnl_primitive_t primitive, int n, const dnnl_exec_arg_t *args) {
-    dnnl_status_t status = dnnl_primitive_execute(primitive, stream, n, args);
-    if (status == dnnl_success) status = dnnl_stream_wait(stream);
-    return status == dnnl_success ? 0 : -1;
+    return ddpm_onednn_run(primitive, n, args);
 }
 
 // Runs the reorder from one memory object to another.

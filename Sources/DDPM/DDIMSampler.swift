@@ -44,11 +44,9 @@ public struct DDIMSampler: Sampler {
         let sigma =
             eta * ((1 - alphaBarPrevious) / (1 - s.alphaBar)).squareRoot()
             * (1 - s.alphaBar / alphaBarPrevious).squareRoot()
-        var next =
-            x0 * Float(alphaBarPrevious.squareRoot())
-            + epsilon * Float(max(0, 1 - alphaBarPrevious - sigma * sigma).squareRoot())
-        if sigma > 0 { next = next + randn(like: xt, generator: generator) * Float(sigma) }
-        return next
+        return reverseUpdate(
+            alphaBarPrevious.squareRoot(), x0, max(0, 1 - alphaBarPrevious - sigma * sigma).squareRoot(), epsilon,
+            sigma: sigma, generator: generator)
     }
 
     /// The path from a given x_T: x_T then one frame per step of τ.

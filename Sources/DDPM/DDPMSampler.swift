@@ -38,13 +38,15 @@ public struct DDPMSampler: Sampler {
     ) -> Tensor {
         let s = schedule[t]
         let epsilon = predictNoise(model, xt, t: t, labels: labels)
-        let mean =
-            clipSample
-            ? predictedX0(xt, epsilon, s, clip: true) * Float(s.posteriorMeanCoef1) + xt * Float(s.posteriorMeanCoef2)
-            : (xt - epsilon * Float(s.beta / s.sqrtOneMinusAlphaBar)) * Float(s.sqrtRecipAlpha)
-        guard t > 0 else { return mean }
-        let sigma = (variance == .beta ? s.beta : s.posteriorVariance).squareRoot()
-        return mean + randn(like: xt, generator: generator) * Float(sigma)
+        let sigma = t == 0 ? 0 : (variance == .beta ? s.beta : s.posteriorVariance).squareRoot()
+        if clipSample {  // μ̃_t(x_t, x̂_0) = coef1·x̂_0 + coef2·x_t (eq. 7)
+            let x0 = predictedX0(xt, epsilon, s, clip: true)
+            return reverseUpdate(s.posteriorMeanCoef2, xt, s.posteriorMeanCoef1, x0, sigma: sigma, generator: generator)
+        }
+        // 1/√α_t · (x_t − β_t/√(1 − ᾱ_t) · ε_θ)
+        return reverseUpdate(
+            s.sqrtRecipAlpha, xt, -s.sqrtRecipAlpha * s.beta / s.sqrtOneMinusAlphaBar, epsilon, sigma: sigma,
+            generator: generator)
     }
 
     /// The reverse path from a given x_T: T + 1 frames, x_T … x_0 (seed

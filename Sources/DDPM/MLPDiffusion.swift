@@ -127,7 +127,7 @@ public final class MLPDiffusion: NoisePredictor {
             let e = features.map { stepProjections[i]($0) } ?? stepEmbeddings[i](rows)  // [rows, width]
             if uniform {
                 let row = e.reshape([width])
-                h = linear(h, weight: linears[i].weight, bias: linears[i].bias.map { $0 + row } ?? row).relu()
+                h = linear(h, weight: linears[i].weight, bias: linears[i].bias.map { $0 + row } ?? row, relu: true)
             } else {
                 h = (linears[i](h) + e).relu()
             }

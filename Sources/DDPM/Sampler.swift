@@ -1,3 +1,4 @@
+internal import CNumerics
 import Foundation
 import NotebookDisplay
 import TensorCore
@@ -57,6 +58,17 @@ func predictNoise(_ model: NoisePredictor, _ xt: Tensor, t: Int, labels: [Int]?)
 func predictedX0(_ xt: Tensor, _ epsilon: Tensor, _ s: NoiseSchedule.Step, clip: Bool) -> Tensor {
     let x0 = (xt - epsilon * Float(s.sqrtOneMinusAlphaBar)) * Float(1 / s.sqrtAlphaBar)
     return clip ? x0.clamp(min: -1, max: 1) : x0
+}
+
+/// x_{t−1} = a·x + b·y + σ·z with z ~ N(0, I), the form of every reverse
+/// step's update (DDPM's Algorithm 2, line 4, with x = x_t and y = ε_θ; DDIM's
+/// eq. 12 with x = x̂_0 and y = ε_θ), in one pass: the noise is drawn into the
+/// result, which the update then overwrites, so a step makes no other tensor.
+func reverseUpdate(_ a: Double, _ x: Tensor, _ b: Double, _ y: Tensor, sigma: Double, generator: Generator) -> Tensor {
+    let out = sigma > 0 ? randn(shape: x.shape, generator: generator) : zeros(shape: x.shape)
+    ddpm_reverse_update(
+        x.storage.pointer, Float(a), y.storage.pointer, Float(b), Float(sigma), out.storage.pointer, x.count)
+    return out
 }
 
 /// All frames of a path are kept while they take at most this many bytes;

@@ -214,30 +214,34 @@ final class Canvas {
 
     func rgba() -> [UInt8] {
         let (pixels, stride) = Canvas.words(of: surface, rows: height)
-        var out = [UInt8](repeating: 0, count: width * height * 4)
-        for y in 0..<height {
-            for x in 0..<width {
-                let p = pixels[y * stride + x]
-                let a = (p >> 24) & 0xFF
-                let i = (y * width + x) * 4
-                if a == 255 {  // opaque: nothing to un-premultiply
-                    out[i] = UInt8((p >> 16) & 0xFF)
-                    out[i + 1] = UInt8((p >> 8) & 0xFF)
-                    out[i + 2] = UInt8(p & 0xFF)
-                    out[i + 3] = 255
-                    continue
+        let width = width
+        return [UInt8](unsafeUninitializedCapacity: width * height * 4) { out, initialized in
+            for y in 0..<height {
+                let row = pixels + y * stride
+                let target = out.baseAddress! + y * width * 4
+                for x in 0..<width {
+                    let p = row[x]
+                    let a = p >> 24
+                    let i = 4 * x
+                    if a == 255 {  // opaque: nothing to un-premultiply
+                        target[i] = UInt8(truncatingIfNeeded: p >> 16)
+                        target[i + 1] = UInt8(truncatingIfNeeded: p >> 8)
+                        target[i + 2] = UInt8(truncatingIfNeeded: p)
+                        target[i + 3] = 255
+                        continue
+                    }
+                    func channel(_ shift: UInt32) -> UInt8 {
+                        let c = (p >> shift) & 0xFF
+                        return a == 0 ? 0 : UInt8(min(255, (c * 255 + a / 2) / a))
+                    }
+                    target[i] = channel(16)
+                    target[i + 1] = channel(8)
+                    target[i + 2] = channel(0)
+                    target[i + 3] = UInt8(a)
                 }
-                func channel(_ shift: UInt32) -> UInt8 {
-                    let c = (p >> shift) & 0xFF
-                    return a == 0 ? 0 : UInt8(min(255, (c * 255 + a / 2) / a))
-                }
-                out[i] = channel(16)
-                out[i + 1] = channel(8)
-                out[i + 2] = channel(0)
-                out[i + 3] = UInt8(a)
             }
+            initialized = width * height * 4
         }
-        return out
     }
 }
 

@@ -1,12 +1,14 @@
+import Dispatch
 import TensorCore
 
 /// Animated GIF files (GIF89a): one global palette of the frames' 256 most
-/// frequent colours, LZW-compressed frames, a frame delay, and the
-/// NETSCAPE2.0 extension for looping.
+/// frequent colours (as few bits per index as it needs), LZW-compressed
+/// frames, a frame delay, and the NETSCAPE2.0 extension for looping.
 public enum GIF {
     /// Encodes frames of 8-bit RGBA pixels (opaque, all `width` × `height`).
     /// `delay` is each frame's duration in seconds (GIF counts hundredths);
-    /// `loop` repeats the animation forever.
+    /// `loop` repeats the animation forever. Frames are compressed on all
+    /// cores.
     public static func encode(frames: [[UInt8]], width: Int, height: Int, delay: Double = 0.1, loop: Bool = true)
         -> [UInt8]
     {
@@ -16,11 +18,13 @@ public enum GIF {
         else {
             fail("GIF.encode: every frame must hold \(width)×\(height)×4 bytes of RGBA, up to 65,535 pixels a side.")
         }
-        var palette = Palette(frames: frames)
+        let palette = Palette(frames: frames)
+        // LZW needs a code size of at least 2 bits; the colour table has 2^bits entries.
+        let bits = max(2, palette.bitsPerIndex)
         var out: [UInt8] = Array("GIF89a".utf8)
         out += le16(width) + le16(height)
-        out += [0xF7, 0, 0]  // global colour table of 2^(7+1) entries; background 0; no aspect ratio
-        for i in 0..<256 {
+        out += [0xF0 | UInt8(bits - 1), 0, 0]  // global colour table of 2^bits entries; background 0; no aspect ratio
+        for i in 0..<(1 << bits) {
             let color = i < palette.colors.count ? palette.colors[i] : 0
             out += [UInt8(color >> 16 & 0xFF), UInt8(color >> 8 & 0xFF), UInt8(color & 0xFF)]
         }
@@ -28,16 +32,17 @@ public enum GIF {
             out += [0x21, 0xFF, 0x0B] + Array("NETSCAPE2.0".utf8) + [0x03, 0x01, 0x00, 0x00, 0x00]
         }
         let hundredths = max(0, min(65_535, Int((delay * 100).rounded())))
-        for frame in frames {
+        let compressed = inParallel(frames.count) { lzw(palette.indices(of: frames[$0]), codeSize: bits) }
+        for data in compressed {
             out += [0x21, 0xF9, 0x04, 0x00] + le16(hundredths) + [0x00, 0x00]  // graphic control: delay
             out += [0x2C] + le16(0) + le16(0) + le16(width) + le16(height) + [0x00]  // image descriptor
-            out += [8]  // LZW minimum code size
-            let compressed = lzw(palette.indices(of: frame))
+            out.append(UInt8(bits))  // LZW minimum code size
+            out.reserveCapacity(out.count + data.count + data.count / 255 + 2)
             var start = 0
-            while start < compressed.count {  // sub-blocks of at most 255 bytes
-                let count = min(255, compressed.count - start)
+            while start < data.count {  // sub-blocks of at most 255 bytes
+                let count = min(255, data.count - start)
                 out.append(UInt8(count))
-                out += compressed[start..<(start + count)]
+                out += data[start..<(start + count)]
                 start += count
             }
             out.append(0)
@@ -48,59 +53,22 @@ public enum GIF {
 
     private static func le16(_ value: Int) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF)] }
 
-    /// GIF's variable-width LZW (codes of 9 to 12 bits, least significant
-    /// bit first): clear code 256, end code 257, the table restarted when
-    /// it reaches 4,096 codes.
-    static func lzw(_ indices: [UInt8]) -> [UInt8] {
-        let clear = 256, end = 257
-        // table[prefix * 256 + byte] = code + 1 (0: absent); the entries set are reset at each clear.
-        var table = [UInt16](repeating: 0, count: 4096 * 256)
-        var used: [Int] = []
-        var next = 258, width = 9
-        var out: [UInt8] = []
-        var buffer = 0, bits = 0
-        func emit(_ code: Int) {
-            buffer |= code << bits
-            bits += width
-            while bits >= 8 {
-                out.append(UInt8(buffer & 0xFF))
-                buffer >>= 8
-                bits -= 8
-            }
-        }
-        emit(clear)
-        guard var prefix = indices.first.map(Int.init) else {
-            emit(end)
-            if bits > 0 { out.append(UInt8(buffer & 0xFF)) }
-            return out
-        }
-        for byte in indices.dropFirst() {
-            let key = prefix << 8 | Int(byte)
-            let found = table[key]
-            if found != 0 {
-                prefix = Int(found) - 1
-                continue
-            }
-            emit(prefix)
-            if next < 4096 {
-                table[key] = UInt16(next + 1)
-                used.append(key)
-                if next == 1 << width && width < 12 { width += 1 }
-                next += 1
-            } else {
-                emit(clear)
-                for k in used { table[k] = 0 }
-                used.removeAll(keepingCapacity: true)
-                next = 258
-                width = 9
-            }
-            prefix = Int(byte)
-        }
-        emit(prefix)
-        emit(end)
-        if bits > 0 { out.append(UInt8(buffer & 0xFF)) }
-        return out
+    /// GIF's variable-width LZW for indices of `codeSize` bits (`LZWEncoder`).
+    static func lzw(_ indices: [UInt8], codeSize: Int = 8) -> [UInt8] {
+        var encoder = LZWEncoder(codeSize: codeSize, capacity: indices.count)
+        defer { encoder.deallocate() }
+        return indices.withUnsafeBufferPointer { encoder.encode($0) }
     }
+}
+
+/// `body(i)` for i in 0 ..< count, spread over the cores; the results in order.
+func inParallel<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+    var results = [T?](repeating: nil, count: count)
+    results.withUnsafeMutableBufferPointer { results in
+        let slots = results
+        DispatchQueue.concurrentPerform(iterations: count) { i in slots[i] = body(i) }
+    }
+    return results.map { $0! }
 }
 
 /// Frames of figures shown as an animated GIF (`image/gif`) when it is a
@@ -125,7 +93,8 @@ public struct Animation {
     /// The GIF file's bytes.
     public func gif() -> [UInt8] {
         GIF.encode(
-            frames: frames.map { $0.renderRGBA() }, width: frames[0].pixelWidth, height: frames[0].pixelHeight,
+            frames: inParallel(frames.count) { frames[$0].renderRGBA() }, width: frames[0].pixelWidth,
+            height: frames[0].pixelHeight,
             delay: delay, loop: loop)
     }
 }

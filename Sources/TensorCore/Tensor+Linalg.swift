@@ -92,10 +92,14 @@ extension Tensor {
     }
 }
 
-/// y = x·Wᵀ + b, the affine map of `torch.nn.functional.linear`, fused into
-/// one sgemm: `x` is `[..., in]`, `weight` is `[out, in]` (PyTorch's layout),
-/// `bias` is `[out]`.
-public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+/// y = x·Wᵀ + b, the affine map of `torch.nn.functional.linear`, or with
+/// `relu` y = max(x·Wᵀ + b, 0) (`F.relu(F.linear(…))`): `x` is `[..., in]`,
+/// `weight` is `[out, in]` (PyTorch's layout), `bias` is `[out]`.
+///
+/// One oneDNN matmul adds the bias and applies the ReLU in the product's
+/// output pass, so the result is written once; where oneDNN is missing, one
+/// sgemm onto the bias rows and a ReLU pass do the same.
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, relu: Bool = false) -> Tensor {
     let inFeatures = weight.shape.count == 2 ? weight.shape[1] : -1
     if weight.rank != 2 || x.rank == 0 || x.shape[x.rank - 1] != inFeatures {
         fail(
@@ -115,16 +119,21 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let xp = x.storage.pointer
     let wp = weight.storage.pointer
     let result = Tensor.make(shape) { out in
-        if let bias = bias {
-            let bp = bias.storage.pointer
+        if rows == 0 { return }
+        let bp = bias?.storage.pointer
+        if inFeatures > 0, ddpm_linear_forward(rows, inFeatures, outFeatures, xp, wp, bp, relu ? 1 : 0, out) == 0 {
+            return
+        }
+        if let bp {
             for r in 0..<rows { (out + r * outFeatures).update(from: bp, count: outFeatures) }
         }
         gemm(
             xp, transposeA: false, wp, transposeB: true, into: out,
             m: rows, n: outFeatures, k: inFeatures, beta: bias == nil ? 0 : 1)
+        if relu { ddpm_relu_forward(out, out, rows * outFeatures) }
     }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    return result.recorded("Linear", inputs) { g in
+    func gradients(_ g: Tensor) -> [Tensor?] {
         let gp = g.storage.pointer
         // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g
         var grads: [Tensor?] = [
@@ -149,5 +158,10 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
                     } : nil)
         }
         return grads
+    }
+    guard relu else { return result.recorded("Linear", inputs, gradients) }
+    return result.recordedWithOutput("LinearReLU", inputs) { gy, y in
+        // ∂L/∂(x·Wᵀ + b) = g where y > 0, else 0.
+        gradients(Tensor.make(y.shape) { ddpm_relu_backward(y.storage.pointer, gy.storage.pointer, $0, y.count) })
     }
 }

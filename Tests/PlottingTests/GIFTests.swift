@@ -6,12 +6,14 @@ import XCTest
 /// pixels); here a plain LZW decoder written from the GIF89a specification
 /// (appendix F) checks the round trip, table resets included.
 final class GIFTests: XCTestCase {
-    /// The reverse of `GIF.lzw`: codes of 9–12 bits, LSB first; 256 clears, 257 ends.
-    func decode(_ bytes: [UInt8]) -> [UInt8] {
+    /// The reverse of `GIF.lzw`: codes of codeSize + 1 to 12 bits, LSB
+    /// first; 2^codeSize clears, 2^codeSize + 1 ends.
+    func decode(_ bytes: [UInt8], codeSize: Int = 8) -> [UInt8] {
+        let clear = 1 << codeSize
         var table: [[UInt8]] = []
-        func reset() { table = (0..<256).map { [UInt8($0)] } + [[], []] }
+        func reset() { table = (0..<clear).map { [UInt8($0)] } + [[], []] }
         reset()
-        var width = 9, buffer = 0, bits = 0, position = 0
+        var width = codeSize + 1, buffer = 0, bits = 0, position = 0
         var previous: [UInt8]? = nil
         var out: [UInt8] = []
         while true {
@@ -24,8 +26,13 @@ final class GIFTests: XCTestCase {
             let code = buffer & ((1 << width) - 1)
             buffer >>= width
             bits -= width
-            if code == 256 { reset(); width = 9; previous = nil; continue }
-            if code == 257 { break }
+            if code == clear {
+                reset()
+                width = codeSize + 1
+                previous = nil
+                continue
+            }
+            if code == clear + 1 { break }
             let entry: [UInt8]
             if code < table.count { entry = table[code] } else { entry = previous! + [previous![0]] }
             out += entry
@@ -43,6 +50,26 @@ final class GIFTests: XCTestCase {
         let runs = (0..<50_000).map { UInt8(($0 / 700) % 3) }
         XCTAssertEqual(decode(GIF.lzw(runs)), runs)
         XCTAssertEqual(decode(GIF.lzw([7])), [7])
+        XCTAssertEqual(decode(GIF.lzw([])), [])
+    }
+
+    /// Runs take the encoder's shortcut (one code per run string); mixed with
+    /// other strings, across table resets, and with fewer bits per index.
+    func testLZWRoundTripsRunsOfEveryLength() {
+        var generator = SystemRandomNumberGenerator()
+        for codeSize in [2, 3, 8] {
+            let symbols = 1 << codeSize
+            var indices: [UInt8] = []
+            while indices.count < 200_000 {
+                let s = UInt8(Int.random(in: 0..<symbols, using: &generator))
+                let length = Bool.random(using: &generator) ? 1 : Int.random(in: 1...3_000, using: &generator)
+                indices += [UInt8](repeating: s, count: length)
+            }
+            XCTAssertEqual(
+                decode(GIF.lzw(indices, codeSize: codeSize), codeSize: codeSize), indices, "\(codeSize) bits")
+            let oneRun = [UInt8](repeating: UInt8(symbols - 1), count: 1_000_000)  // longer than 4,096 codes of runs
+            XCTAssertEqual(decode(GIF.lzw(oneRun, codeSize: codeSize), codeSize: codeSize), oneRun)
+        }
     }
 
     func testAnAnimationsFileStructure() {
@@ -55,7 +82,12 @@ final class GIFTests: XCTestCase {
         XCTAssertEqual(gif.last, 0x3B)
         XCTAssertNotNil(gif.firstRange(of: Array("NETSCAPE2.0".utf8)))
         XCTAssertNotNil(gif.firstRange(of: [0x21, 0xF9, 0x04, 0x00, 25, 0]))  // 25 hundredths
-        // The palette: the commonest colour (white, 9 of 12 pixels) first.
+        // Two colours: a colour table of 2^2 entries (GIF's smallest LZW code
+        // size) with the commonest colour (white, 9 of 12 pixels) first.
+        XCTAssertEqual(gif[10] & 0x87, 0x81)
         XCTAssertEqual(Array(gif[13..<19]), [255, 255, 255, 255, 0, 0])
+        XCTAssertEqual(gif[13 + 4 * 3], 0x21)  // the colour table ends after 4 entries: the loop extension
+        let imageDescriptor = gif.firstRange(of: [0x2C, 0, 0, 0, 0, 3, 0, 2, 0, 0])!
+        XCTAssertEqual(gif[imageDescriptor.upperBound], 2)  // LZW minimum code size
     }
 }

@@ -31,3 +31,8 @@ int ddpm_all_finite(const float *x, size_t n);
 /// (p: n values, q: m values), comparing their quantile functions at
 /// max(n, m) evenly spaced levels. Sorts p and q in place.
 double ddpm_wasserstein1_1d(float *p, size_t n, float *q, size_t m);
+
+/// out = a·x + b·y + sigma·out for i < n: a reverse step's update, with out
+/// holding the step's noise z on entry (x_{t−1} = a·x_t + b·ε_θ + σ_t·z).
+/// `out` may be `x` or `y` only when sigma is 0.
+void ddpm_reverse_update(const float *x, float a, const float *y, float b, float sigma, float *out, size_t n);

@@ -51,6 +51,13 @@ int ddpm_conv2d_backward_weights(const ddpm_conv_shape *s, const float *x, const
 /// tensors' own cache of blocks), so that it is shared rather than held.
 void ddpm_set_block_allocator(void *(*allocate)(size_t bytes), void (*release)(void *pointer, size_t bytes));
 
+/// y = x·Wᵀ + b for x [rows, in] and W [out, in] (PyTorch's layout), b [out]
+/// or NULL, followed by ReLU when `relu`, as one oneDNN matmul on all cores
+/// with the bias and the ReLU in its output pass. Returns 0, or -1 when
+/// oneDNN cannot do it (the caller then uses sgemm).
+int ddpm_linear_forward(size_t rows, size_t in, size_t out, const float *x, const float *weight, const float *bias,
+                        int relu, float *y);
+
 /// Whether the convolutions run through oneDNN: 1 unless DDPM_CONV=im2col is
 /// set in the environment (for comparisons) or oneDNN failed to start.
 int ddpm_conv_uses_onednn(void);
