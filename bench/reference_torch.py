@@ -95,11 +95,19 @@ def train(count, source):
 
 source = batches()
 train(50, source)
+# Five stretches, as ddpm-bench: the mean over all steps and the fastest stretch.
+stretch = max(1, steps_arg // 5)
+stretches = []
 t0 = time.perf_counter()
-last = train(steps_arg, source)
+for start in range(0, steps_arg, stretch):
+    count = min(stretch, steps_arg - start)
+    s0 = time.perf_counter()
+    last = train(count, source)
+    stretches.append((time.perf_counter() - s0) / count)
 elapsed = time.perf_counter() - t0
 print(f"torch MLP training step (width 128, batch 128): {elapsed / steps_arg * 1e6:.1f} µs/step "
-      f"over {steps_arg} steps (loss {last:.3f}), {torch.get_num_threads()} threads")
+      f"over {steps_arg} steps, fastest stretch of {stretch} {min(stretches) * 1e6:.1f} µs/step "
+      f"(loss {last:.3f}), {torch.get_num_threads()} threads")
 
 def p_sample(model, x, t):
     t = torch.tensor([t])

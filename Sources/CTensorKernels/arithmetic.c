@@ -151,3 +151,17 @@ void ddpm_upsample_nearest_backward(const float *g, size_t planes, size_t h, siz
     ddpm_parallel_for(planes, per_plane >= elementwise_grain ? 1 : elementwise_grain / (per_plane ? per_plane : 1),
                       upsample_backward_range, &t);
 }
+
+VECTORISED void ddpm_column_sums(const float *restrict x, size_t rows, size_t columns, float *restrict out) {
+    memset(out, 0, columns * sizeof(float));
+    for (size_t r = 0; r < rows; r++) {
+        const float *restrict row = x + r * columns;
+        for (size_t j = 0; j < columns; j++) out[j] += row[j];
+    }
+}
+
+VECTORISED void ddpm_add_row(const float *x, const float *restrict row, float *out, size_t rows,
+                             size_t columns) {
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < columns; j++) out[r * columns + j] = x[r * columns + j] + row[j];
+}

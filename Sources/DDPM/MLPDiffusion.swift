@@ -129,7 +129,7 @@ public final class MLPDiffusion: NoisePredictor {
                 let row = e.reshape([width])
                 h = linear(h, weight: linears[i].weight, bias: linears[i].bias.map { $0 + row } ?? row, relu: true)
             } else {
-                h = (linears[i](h) + e).relu()
+                h = linear(h, weight: linears[i].weight, bias: linears[i].bias, addend: e, relu: true)
             }
         }
         return linears[3](h)

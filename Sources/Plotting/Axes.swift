@@ -139,12 +139,10 @@ public final class Axes {
         return (xlim ?? padded(xs), ylim ?? padded(ys))
     }
 
-    func draw(on canvas: Canvas, in frame: Rect) {
+    /// Where the plot area goes in `frame`, and the data ranges it shows.
+    private func mapping(on canvas: Canvas, in frame: Rect) -> PlotMapping {
         let pt = canvas.scale  // pixels per point, for the data's marks
         let tp = canvas.scale * canvas.textScale  // pixels per point, for text and the room it takes
-        let titleLines =
-            title.map { subscripted($0).split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
-            ?? []
         let titleSpace = titleLines.isEmpty ? 4 * pt : Double(4 + 14 * titleLines.count) * tp
         let plot =
             showAxes
@@ -153,27 +151,37 @@ public final class Axes {
                 bottom: (xlabel == nil ? 20 : 34) * tp)
             : frame.inset(left: 4 * pt, right: 4 * pt, top: titleSpace, bottom: 4 * pt)
         let (xr, yr) = limits()
-        func px(_ x: Double) -> Double { plot.x + (x - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * plot.width }
-        func py(_ y: Double) -> Double {
-            plot.y + (1 - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound)) * plot.height
-        }
+        return PlotMapping(plot: plot, xRange: xr, yRange: yr)
+    }
 
+    private var titleLines: [String] {
+        title.map { subscripted($0).split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
+    }
+
+    /// Draws everything under the markers (title, axes, picture, lines) and
+    /// returns the scatters' markers, in order, for `Canvas.stamp`, which
+    /// composites the panels' markers side by side on the cores.
+    func drawUnderMarkers(on canvas: Canvas, in frame: Rect) -> [Stamp] {
+        let pt = canvas.scale
+        let tp = canvas.scale * canvas.textScale
+        let map = mapping(on: canvas, in: frame)
+        let plot = map.plot
         for (i, line) in titleLines.enumerated() {  // one line per "\n"
             canvas.text(
                 line, x: frame.x + frame.width / 2, y: frame.y + Double(13 + 14 * i) * tp, size: 12, align: .center)
         }
         if showAxes {
             canvas.strokeRect(plot, color: .black, width: 0.8)
-            for tick in niceTicks(xr) {
-                let x = px(tick)
+            for tick in niceTicks(map.xRange) {
+                let x = map.px(tick)
                 canvas.line(
                     from: (x, plot.y + plot.height), to: (x, plot.y + plot.height + 3.5 * pt), color: .black, width: 0.8
                 )
                 canvas.text(
                     tickLabel(tick), x: x, y: plot.y + plot.height + 3.5 * pt + 9.5 * tp, size: 9, align: .center)
             }
-            for tick in niceTicks(yr) {
-                let y = py(tick)
+            for tick in niceTicks(map.yRange) {
+                let y = map.py(tick)
                 canvas.line(from: (plot.x - 3.5 * pt, y), to: (plot.x, y), color: .black, width: 0.8)
                 canvas.text(tickLabel(tick), x: plot.x - 3.5 * pt - 1.5 * tp, y: y + 3 * tp, size: 9, align: .right)
             }
@@ -202,32 +210,41 @@ public final class Axes {
         }
         canvas.clip(to: plot) {
             for line in lines {
-                canvas.polyline(zip(line.x, line.y).map { (px($0), py($1)) }, color: line.color, width: line.width)
-            }
-            for s in scatters {
-                // matplotlib: s is the area in points², the marker's width √s points.
-                let diameter = s.size.squareRoot() * pt
-                let sprite = Sprite(diameter: diameter, face: s.color, edge: s.edgeColor, edgeWidth: 0.8 * pt)
-                canvas.stamp(sprite, at: zip(s.x, s.y).map { (px(Double($0)), py(Double($1))) }, clip: plot)
+                canvas.polyline(
+                    zip(line.x, line.y).map { (map.px($0), map.py($1)) }, color: line.color, width: line.width)
             }
         }
+        return scatters.map { s in
+            // matplotlib: s is the area in points², the marker's width √s points.
+            let diameter = s.size.squareRoot() * pt
+            let sprite = Sprite(diameter: diameter, face: s.color, edge: s.edgeColor, edgeWidth: 0.8 * pt)
+            return Stamp(
+                sprite: sprite, points: zip(s.x, s.y).map { (map.px(Double($0)), map.py(Double($1))) }, clip: plot)
+        }
+    }
+
+    /// Draws what goes over the markers: the legend.
+    func drawOverMarkers(on canvas: Canvas, in frame: Rect) {
         let labelled = lines.filter { $0.label != nil }
-        if !labelled.isEmpty {  // inside the plot, on white, in the corner with the least data under it
-            let labels = labelled.map { subscripted($0.label!) }
-            let textWidth = labels.map { canvas.textWidth($0, size: 9) }.max()!
-            let size = (width: textWidth + 24 * tp, height: Double(labels.count) * 13 * tp + 4 * tp)
-            let points =
-                lines.flatMap { line in zip(line.x, line.y).map { (px($0), py($1)) } }
-                + scatters.flatMap { s in zip(s.x, s.y).map { (px(Double($0)), py(Double($1))) } }
-            let box = legendBox(size: size, in: plot, margin: 3 * pt, avoiding: points)
-            canvas.fillRect(box, color: Color.white.withAlpha(0.85))
-            var y = box.y + 12 * tp
-            for (line, label) in zip(labelled, labels) {
-                let x = box.x + 4 * tp
-                canvas.line(from: (x, y - 3 * tp), to: (x + 14 * tp, y - 3 * tp), color: line.color, width: line.width)
-                canvas.text(label, x: x + 18 * tp, y: y, size: 9, align: .left)
-                y += 13 * tp
-            }
+        guard !labelled.isEmpty else { return }
+        // Inside the plot, on white, in the corner with the least data under it.
+        let pt = canvas.scale
+        let tp = canvas.scale * canvas.textScale
+        let map = mapping(on: canvas, in: frame)
+        let labels = labelled.map { subscripted($0.label!) }
+        let textWidth = labels.map { canvas.textWidth($0, size: 9) }.max()!
+        let size = (width: textWidth + 24 * tp, height: Double(labels.count) * 13 * tp + 4 * tp)
+        let points =
+            lines.flatMap { line in zip(line.x, line.y).map { (map.px($0), map.py($1)) } }
+            + scatters.flatMap { s in zip(s.x, s.y).map { (map.px(Double($0)), map.py(Double($1))) } }
+        let box = legendBox(size: size, in: map.plot, margin: 3 * pt, avoiding: points)
+        canvas.fillRect(box, color: Color.white.withAlpha(0.85))
+        var y = box.y + 12 * tp
+        for (line, label) in zip(labelled, labels) {
+            let x = box.x + 4 * tp
+            canvas.line(from: (x, y - 3 * tp), to: (x + 14 * tp, y - 3 * tp), color: line.color, width: line.width)
+            canvas.text(label, x: x + 18 * tp, y: y, size: 9, align: .left)
+            y += 13 * tp
         }
     }
 }

@@ -155,35 +155,48 @@ final class Canvas {
         cairo_restore(context)
     }
 
-    /// Composites `sprite` centred at each point ("over", premultiplied),
-    /// skipping points outside `clip`.
-    func stamp(_ sprite: Sprite, at points: [(Double, Double)], clip: Rect) {
+    /// Composites each panel's markers ("over", premultiplied): every stamp's
+    /// sprite centred at each of its points, skipping points outside its
+    /// clip, a panel's stamps in order. Panels, whose clips do not overlap
+    /// (a figure's grid), are composited side by side on the cores.
+    func stamp(_ panels: [[Stamp]]) {
         let (pixels, stride) = Canvas.words(of: surface, rows: height)
+        _ = inParallel(panels.count) { i in
+            for stamp in panels[i] { composite(stamp, into: pixels, stride: stride) }
+        }
+        cairo_surface_mark_dirty(surface)
+    }
+
+    private func composite(_ stamp: Stamp, into pixels: UnsafeMutablePointer<UInt32>, stride: Int) {
+        let sprite = stamp.sprite, clip = stamp.clip
         let x0 = max(0, Int(clip.x)), x1 = min(width, Int((clip.x + clip.width).rounded(.up)))
         let y0 = max(0, Int(clip.y)), y1 = min(height, Int((clip.y + clip.height).rounded(.up)))
         let half = Double(sprite.size) / 2
         // The sprite's visible pixels as offsets into the surface's rows.
         let offsets = sprite.visible.map { $0.y * stride + $0.x }
         let colors = sprite.visible.map(\.pixel)
-        for (px, py) in points where px.isFinite && py.isFinite {
-            let left = Int((px - half).rounded()), top = Int((py - half).rounded())
-            if left >= x0 && top >= y0 && left + sprite.size <= x1 && top + sprite.size <= y1 {
-                let base = top * stride + left  // wholly inside: no checks per pixel
-                for i in 0..<offsets.count {
-                    let s = colors[i], alpha = s >> 24
-                    let j = base + offsets[i]
-                    pixels[j] = alpha == 255 ? s : Canvas.over(s, pixels[j], alpha: alpha)
-                }
-            } else {
-                for (i, p) in sprite.visible.enumerated() {
-                    let x = left + p.x, y = top + p.y
-                    if x < x0 || x >= x1 || y < y0 || y >= y1 { continue }
-                    let s = colors[i]
-                    pixels[y * stride + x] = Canvas.over(s, pixels[y * stride + x], alpha: s >> 24)
+        offsets.withUnsafeBufferPointer { offsets in
+            colors.withUnsafeBufferPointer { colors in
+                for (px, py) in stamp.points where px.isFinite && py.isFinite {
+                    let left = Int((px - half).rounded()), top = Int((py - half).rounded())
+                    if left >= x0 && top >= y0 && left + sprite.size <= x1 && top + sprite.size <= y1 {
+                        let base = pixels + top * stride + left  // wholly inside: no checks per pixel
+                        for i in 0..<offsets.count {
+                            let s = colors[i], alpha = s >> 24
+                            let j = offsets[i]
+                            base[j] = alpha == 255 ? s : Canvas.over(s, base[j], alpha: alpha)
+                        }
+                    } else {
+                        for (i, p) in sprite.visible.enumerated() {
+                            let x = left + p.x, y = top + p.y
+                            if x < x0 || x >= x1 || y < y0 || y >= y1 { continue }
+                            let s = colors[i]
+                            pixels[y * stride + x] = Canvas.over(s, pixels[y * stride + x], alpha: s >> 24)
+                        }
+                    }
                 }
             }
         }
-        cairo_surface_mark_dirty(surface)
     }
 
     /// Premultiplied "over": s + d·(1 − αs), per channel.
@@ -243,6 +256,14 @@ final class Canvas {
             initialized = width * height * 4
         }
     }
+}
+
+/// Markers to composite: `sprite` centred at each of `points` (canvas
+/// pixels), within `clip`.
+struct Stamp {
+    let sprite: Sprite
+    let points: [(Double, Double)]
+    let clip: Rect
 }
 
 /// A marker drawn once by cairo (antialiased disc, optional ring) and kept

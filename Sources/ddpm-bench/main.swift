@@ -69,18 +69,29 @@ let optimizer = Adam(model.parameters(), lr: 1e-3)
 let loader = DataLoader(data, batchSize: 128, dropLast: true)
 var batches = loader.makeIterator()
 
+/// Seconds spent in each phase of `trainStep` while `phases` is set: the
+/// profile printed after the training benchmark.
+var phases: [String: Double]? = nil
+func phase<T>(_ name: String, _ body: () -> T) -> T {
+    guard phases != nil else { return body() }
+    let start = DispatchTime.now().uptimeNanoseconds
+    let result = body()
+    phases![name, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return result
+}
+
 /// One step of the seeds' loop, written with the DSL as a notebook cell would.
 func trainStep() -> Float {
-    guard let x0 = batches.next() else {
+    guard let x0 = phase("batch", { batches.next() }) else {
         batches = loader.makeIterator()
         return trainStep()
     }
-    let loss = diffusionLoss(model, x0, schedule: schedule)  // antithetic t, MSE
-    optimizer.zeroGrad()
-    loss.backward()
-    clipGradNorm(optimizer.parameters, maxNorm: 1)
-    optimizer.step()
-    return loss.item()
+    let loss = phase("forward (loss)") { diffusionLoss(model, x0, schedule: schedule) }  // antithetic t, MSE
+    phase("zeroGrad") { optimizer.zeroGrad() }
+    phase("backward") { loss.backward() }
+    phase("clipGradNorm") { clipGradNorm(optimizer.parameters, maxNorm: 1) }
+    phase("Adam step") { optimizer.step() }
+    return phase("item") { loss.item() }
 }
 
 if runs("training") || runs("sampling") {
@@ -88,17 +99,37 @@ if runs("training") || runs("sampling") {
 }
 if runs("training") { benchmarkTraining() }
 func benchmarkTraining() {
+    // Timed in five stretches: the mean over all steps, and the fastest
+    // stretch, which a burst of load from elsewhere on the machine does not
+    // reach (reference_torch.py times its loop the same way).
     let trainSteps = option("--steps", 2000)
     var losses = [Float](repeating: 0, count: trainSteps)
+    let stretch = max(1, trainSteps / 5)
+    var stretches: [Double] = []
     let elapsed = seconds {
-        for i in 0..<trainSteps { losses[i] = trainStep() }
+        for start in stride(from: 0, to: trainSteps, by: stretch) {
+            let end = min(trainSteps, start + stretch)
+            stretches.append(seconds { for i in start..<end { losses[i] = trainStep() } } / Double(end - start))
+        }
     }
     func meanLoss(_ part: ArraySlice<Float>) -> Float { part.reduce(0, +) / Float(max(part.count, 1)) }
     print(
         String(
-            format: "MLP training step (width 128, batch 128): %.1f µs/step, %.0f steps/s over %d steps "
-                + "(mean loss of the first and last 100 steps %.3f → %.3f)", elapsed / Double(trainSteps) * 1e6,
-            Double(trainSteps) / elapsed, trainSteps, meanLoss(losses.prefix(100)), meanLoss(losses.suffix(100))))
+            format: "MLP training step (width 128, batch 128): %.1f µs/step, %.0f steps/s over %d steps, "
+                + "fastest stretch of %d %.1f µs/step (mean loss of the first and last 100 steps %.3f → %.3f)",
+            elapsed / Double(trainSteps) * 1e6, Double(trainSteps) / elapsed, trainSteps, stretch,
+            stretches.min()! * 1e6, meanLoss(losses.prefix(100)), meanLoss(losses.suffix(100))))
+    // Where a step's time goes: 500 more steps, each phase timed.
+    phases = [:]
+    let profiled = 500
+    let total = seconds { for _ in 0..<profiled { _ = trainStep() } }
+    let parts = phases!.sorted { $0.value > $1.value }.map {
+        String(format: "%@ %.1f", $0.key, $0.value / Double(profiled) * 1e6)
+    }
+    print(
+        "MLP training step, µs by phase: " + parts.joined(separator: ", ")
+            + String(format: " (timed step %.1f)", total / Double(profiled) * 1e6))
+    phases = nil
 }
 
 // Sampling: seed 000's p_sample_loop, 10,000 points through the 100 steps.

@@ -200,7 +200,8 @@ final class GradCheckTests: XCTestCase {
         // The ReLU in the product's output pass (oneDNN's post-op).
         let relu = { (r: [Ref]) in reference(r).map { Swift.max($0, 0) } }
         check("linear, relu", [[6, 4], [3, 4], [3]], { linear($0[0], weight: $0[1], bias: $0[2], relu: true) }, relu)
-        check("linear, relu, no bias", [[6, 4], [3, 4]], { linear($0[0], weight: $0[1], bias: nil, relu: true) }, relu)
+        check(
+            "linear, relu, no bias", [[6, 4], [3, 4]], { linear($0[0], weight: $0[1], bias: nil, relu: true) }, relu)
     }
 
     // MARK: Convolution and normalisation

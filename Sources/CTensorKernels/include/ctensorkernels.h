@@ -51,12 +51,21 @@ int ddpm_conv2d_backward_weights(const ddpm_conv_shape *s, const float *x, const
 /// tensors' own cache of blocks), so that it is shared rather than held.
 void ddpm_set_block_allocator(void *(*allocate)(size_t bytes), void (*release)(void *pointer, size_t bytes));
 
-/// y = x·Wᵀ + b for x [rows, in] and W [out, in] (PyTorch's layout), b [out]
-/// or NULL, followed by ReLU when `relu`, as one oneDNN matmul on all cores
-/// with the bias and the ReLU in its output pass. Returns 0, or -1 when
-/// oneDNN cannot do it (the caller then uses sgemm).
-int ddpm_linear_forward(size_t rows, size_t in, size_t out, const float *x, const float *weight, const float *bias,
-                        int relu, float *y);
+/// Two independent products C1 = op(A1)·op(B1) and C2 = op(A2)·op(B2) at
+/// once, one per core (each sgemm on one thread): a layer's two backward
+/// products, ∂L/∂x = g·W and ∂L/∂W = gᵀ·x, which are each too small to gain
+/// from being split.
+void ddpm_sgemm_pair(int transpose_a1, int transpose_b1, size_t m1, size_t n1, size_t k1, const float *a1,
+                     const float *b1, float *c1, int transpose_a2, int transpose_b2, size_t m2, size_t n2, size_t k2,
+                     const float *a2, const float *b2, float *c2);
+
+/// C = op(A)·op(B) (+ bias) (then ReLU) for row-major matrices, op(A) m×k,
+/// op(B) k×n, C m×n, bias [n] or NULL, as one oneDNN matmul on all cores with
+/// the bias and the ReLU in its output pass (y = x·Wᵀ + b is A = x, B = W
+/// transposed). Returns 0, or -1 when oneDNN cannot do it (the caller then
+/// uses sgemm).
+int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, const float *a, const float *b,
+                const float *bias, int relu, float *c);
 
 /// Whether the convolutions run through oneDNN: 1 unless DDPM_CONV=im2col is
 /// set in the environment (for comparisons) or oneDNN failed to start.
@@ -130,6 +139,14 @@ void ddpm_batch_norm_input_gradient(const float *x, const float *g, size_t n, si
 /// out[r] = Σ_j x[r·inner + j] for r < rows: the gradient of a bias
 /// broadcast with one value per row.
 void ddpm_row_sums(const float *x, size_t rows, size_t inner, float *out);
+
+/// out[j] = Σ_r x[r·columns + j] for j < columns: the gradient of a bias
+/// added to every row of a matrix (y = x·Wᵀ + b).
+void ddpm_column_sums(const float *x, size_t rows, size_t columns, float *out);
+
+/// out[r·columns + j] = x[r·columns + j] + row[j]: a matrix plus a row vector
+/// on every row (a bias); `out` may be `x`.
+void ddpm_add_row(const float *x, const float *row, float *out, size_t rows, size_t columns);
 
 /// Nearest-neighbour upsampling of `planes` planes of h×w by `scale`, and its
 /// adjoint (each input pixel receives the sum of its scale×scale block).
