@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 source scripts/python-env.sh
-python_env .venv-bench-kernel jupyter_client==8.6.3 ipykernel==6.29.5 ipywidgets==8.1.9 matplotlib==3.10.7 numpy
+python_env .venv-bench-kernel jupyter_client==8.6.3 ipykernel==6.29.5 ipywidgets==8.1.9 matplotlib==3.10.7 numpy torch==2.13.0+cpu
 # As the tests build it: the optimised DSL and executor, the kernel from the
 # debug build (a release build of the kernel, with swift-syntax optimised,
 # takes about ten minutes more and answers about 20 ms sooner).
