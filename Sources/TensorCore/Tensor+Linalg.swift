@@ -20,14 +20,14 @@ func gemm(
 /// least `oneDNNElements` numbers (a sampling batch's layers with 2 inputs or
 /// outputs, bound by memory), go to oneDNN, on both cores; smaller ones to
 /// sgemm on this one. Alone, a 128×128×128 product (the seeds' MLP layer at
-/// batch 128) takes 31 µs in oneDNN and 45 µs in sgemm, but within a training
-/// step oneDNN's second thread, spinning between calls, slowed the step down.
+/// batch 128) takes 31 µs in oneDNN and 45 µs in sgemm, but in a training
+/// step a second thread for such products did not pay: splitting them made
+/// the step slower (1,055–1,289 µs against 680–760), and running a layer's
+/// two backward products side by side left notebook 03's training at 699–914
+/// steps/s against 926–1,012 on one thread, with the idle thread spinning
+/// on the other core (which a class's other kernels need).
 private let oneDNNMultiplyAdds = 1 << 24
 private let oneDNNElements = 1 << 20
-
-/// A layer's two backward products run side by side, one per core, from
-/// this many multiply-adds each (the MLP layer's 2^21: 128×128×128).
-private let pairedMultiplyAdds = 1 << 18
 
 /// C = op(A)·op(B) + addend + bias, then ReLU when `relu`: `addend` (m×n)
 /// and `bias` ([n], on every row) are optional. Without an addend, a large
@@ -181,26 +181,16 @@ public func linear(
     func gradients(_ g: Tensor) -> [Tensor?] {
         let gp = g.storage.pointer
         // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g, ∂L/∂addend = g
-        var grads: [Tensor?]
-        if x.requiresGrad && weight.requiresGrad && rows * inFeatures * outFeatures >= pairedMultiplyAdds {
-            let dx = Tensor(shape: x.shape, storage: TensorStorage(uninitializedCount: x.count))
-            let dw = Tensor(shape: weight.shape, storage: TensorStorage(uninitializedCount: weight.count))
-            ddpm_sgemm_pair(
-                0, 0, rows, inFeatures, outFeatures, gp, wp, dx.storage.pointer,
-                1, 0, outFeatures, inFeatures, rows, gp, xp, dw.storage.pointer)
-            grads = [dx, dw]
-        } else {
-            grads = [
-                x.requiresGrad
-                    ? Tensor.product(
-                        x.shape, gp, transposeA: false, wp, transposeB: false,
-                        m: rows, n: inFeatures, k: outFeatures) : nil,
-                weight.requiresGrad
-                    ? Tensor.product(
-                        weight.shape, gp, transposeA: true, xp, transposeB: false,
-                        m: outFeatures, n: inFeatures, k: rows) : nil,
-            ]
-        }
+        var grads: [Tensor?] = [
+            x.requiresGrad
+                ? Tensor.product(
+                    x.shape, gp, transposeA: false, wp, transposeB: false,
+                    m: rows, n: inFeatures, k: outFeatures) : nil,
+            weight.requiresGrad
+                ? Tensor.product(
+                    weight.shape, gp, transposeA: true, xp, transposeB: false,
+                    m: outFeatures, n: inFeatures, k: rows) : nil,
+        ]
         if let bias {
             grads.append(
                 bias.requiresGrad ? Tensor.make(bias.shape) { ddpm_column_sums(gp, rows, outFeatures, $0) } : nil)

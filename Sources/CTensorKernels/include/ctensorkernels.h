@@ -51,14 +51,6 @@ int ddpm_conv2d_backward_weights(const ddpm_conv_shape *s, const float *x, const
 /// tensors' own cache of blocks), so that it is shared rather than held.
 void ddpm_set_block_allocator(void *(*allocate)(size_t bytes), void (*release)(void *pointer, size_t bytes));
 
-/// Two independent products C1 = op(A1)·op(B1) and C2 = op(A2)·op(B2) at
-/// once, one per core (each sgemm on one thread): a layer's two backward
-/// products, ∂L/∂x = g·W and ∂L/∂W = gᵀ·x, which are each too small to gain
-/// from being split.
-void ddpm_sgemm_pair(int transpose_a1, int transpose_b1, size_t m1, size_t n1, size_t k1, const float *a1,
-                     const float *b1, float *c1, int transpose_a2, int transpose_b2, size_t m2, size_t n2, size_t k2,
-                     const float *a2, const float *b2, float *c2);
-
 /// C = op(A)·op(B) (+ bias) (then ReLU) for row-major matrices, op(A) m×k,
 /// op(B) k×n, C m×n, bias [n] or NULL, as one oneDNN matmul on all cores with
 /// the bias and the ReLU in its output pass (y = x·Wᵀ + b is A = x, B = W
