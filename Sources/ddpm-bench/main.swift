@@ -145,6 +145,15 @@ func benchmarkSampling() {
             steps, sampling, slicedWasserstein(trajectory!.samples, swissRoll(count: 10_000))))
 }
 
+// Peak memory of the model work (the matmul, training and sampling), as
+// reference_torch.py's process measures it; the pictures below, which hold a
+// GIF's 100 frames at once, are not part of the comparison.
+if runs("training") || runs("sampling") {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    print(String(format: "peak memory: %.1f MB resident", Double(usage.ru_maxrss) / 1024))
+}
+
 // Seed 000's figure: a 2×10 grid of scatter plots of 10,000 points each, 28×3 inches at 100 dpi.
 if runs("figure") { benchmarkFigure() }
 func benchmarkFigure() {
@@ -192,6 +201,3 @@ func benchmarkGIF() {
             gifSeconds, gifBytes.count / 1024))
 }
 
-var usage = rusage()
-getrusage(RUSAGE_SELF.rawValue, &usage)
-print(String(format: "peak memory: %.1f MB resident", Double(usage.ru_maxrss) / 1024))
