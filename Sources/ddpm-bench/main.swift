@@ -200,4 +200,3 @@ func benchmarkGIF() {
             format: "seed 000 forward GIF (100 frames of 10,000 points, 640x480 px): %.3f s, %d KB",
             gifSeconds, gifBytes.count / 1024))
 }
-
