@@ -168,13 +168,18 @@ func benchmarkFigure() {
         }
         return figure.png()
     }
-    var figureBytes: [UInt8] = []
-    let figureSeconds = best(of: 5) { figureBytes = seed000Figure() }
-    try! Data(figureBytes).write(to: URL(fileURLWithPath: "out/bench-seed000-grid.png"))
-    print(
-        String(
-            format: "seed 000 figure (2x10 scatter grid, 10,000 points each, 2800x300 px) to PNG: %.3f s, %d KB",
-            figureSeconds, figureBytes.count / 1024))
+    timeFile(
+        "seed 000 figure (2x10 scatter grid, 10,000 points each, 2800x300 px) to PNG", best: 5,
+        saved: "out/bench-seed000-grid.png", seed000Figure)
+}
+
+/// Prints `label: <best of `best` times> s, <size> KB` for a file that `make`
+/// encodes, and saves the file (to look at).
+func timeFile(_ label: String, best repeats: Int, saved path: String, _ make: () -> [UInt8]) {
+    var bytes: [UInt8] = []
+    let time = best(of: repeats) { bytes = make() }
+    try! Data(bytes).write(to: URL(fileURLWithPath: path))
+    print(String(format: "%@: %.3f s, %d KB", label, time, bytes.count / 1024))
 }
 
 // Seed 000's forward-process GIF: 100 frames of q(x_t) for the 10,000 points,
@@ -192,11 +197,7 @@ func benchmarkGIF() {
         }
         return Animation(frames: figures, delay: 0.1).gif()
     }
-    var gifBytes: [UInt8] = []
-    let gifSeconds = best(of: 3) { gifBytes = forwardGIF() }
-    try! Data(gifBytes).write(to: URL(fileURLWithPath: "out/bench-seed000-forward.gif"))
-    print(
-        String(
-            format: "seed 000 forward GIF (100 frames of 10,000 points, 640x480 px): %.3f s, %d KB",
-            gifSeconds, gifBytes.count / 1024))
+    timeFile(
+        "seed 000 forward GIF (100 frames of 10,000 points, 640x480 px)", best: 3,
+        saved: "out/bench-seed000-forward.gif", forwardGIF)
 }

@@ -202,6 +202,11 @@ final class GradCheckTests: XCTestCase {
         check("linear, relu", [[6, 4], [3, 4], [3]], { linear($0[0], weight: $0[1], bias: $0[2], relu: true) }, relu)
         check(
             "linear, relu, no bias", [[6, 4], [3, 4]], { linear($0[0], weight: $0[1], bias: nil, relu: true) }, relu)
+        // The MLP's hidden layer, ReLU(x·Wᵀ + b + e), with e a tensor of the output's shape.
+        check(
+            "linear, addend, relu", [[6, 4], [3, 4], [3], [6, 3]],
+            { linear($0[0], weight: $0[1], bias: $0[2], addend: $0[3], relu: true) }
+        ) { r in Ref.zip2(reference(Array(r.prefix(3))), r[3], +).map { Swift.max($0, 0) } }
     }
 
     // MARK: Convolution and normalisation
