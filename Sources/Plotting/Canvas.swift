@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 internal import CCairo
 
 /// A cairo image surface (premultiplied ARGB32) with the few drawing
@@ -161,7 +162,7 @@ final class Canvas {
     /// (a figure's grid), are composited side by side on the cores.
     func stamp(_ panels: [[Stamp]]) {
         let (pixels, stride) = Canvas.words(of: surface, rows: height)
-        _ = inParallel(panels.count) { i in
+        _ = parallelMap(panels.count) { i in
             for stamp in panels[i] { composite(stamp, into: pixels, stride: stride) }
         }
         cairo_surface_mark_dirty(surface)

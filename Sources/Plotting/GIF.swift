@@ -1,4 +1,3 @@
-import Dispatch
 import TensorCore
 
 /// Animated GIF files (GIF89a): one global palette of the frames' 256 most
@@ -32,7 +31,7 @@ public enum GIF {
             out += [0x21, 0xFF, 0x0B] + Array("NETSCAPE2.0".utf8) + [0x03, 0x01, 0x00, 0x00, 0x00]
         }
         let hundredths = max(0, min(65_535, Int((delay * 100).rounded())))
-        let compressed = inParallel(frames.count) { lzw(palette.indices(of: frames[$0]), codeSize: bits) }
+        let compressed = parallelMap(frames.count) { lzw(palette.indices(of: frames[$0]), codeSize: bits) }
         for data in compressed {
             out += [0x21, 0xF9, 0x04, 0x00] + le16(hundredths) + [0x00, 0x00]  // graphic control: delay
             out += [0x2C] + le16(0) + le16(0) + le16(width) + le16(height) + [0x00]  // image descriptor
@@ -61,16 +60,6 @@ public enum GIF {
     }
 }
 
-/// `body(i)` for i in 0 ..< count, spread over the cores; the results in order.
-func inParallel<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
-    var results = [T?](repeating: nil, count: count)
-    results.withUnsafeMutableBufferPointer { results in
-        let slots = results
-        DispatchQueue.concurrentPerform(iterations: count) { i in slots[i] = body(i) }
-    }
-    return results.map { $0! }
-}
-
 /// Frames of figures shown as an animated GIF (`image/gif`) when it is a
 /// cell's value, like the seeds' forward and reverse GIFs.
 public struct Animation {
@@ -90,10 +79,14 @@ public struct Animation {
         self.loop = loop
     }
 
-    /// The GIF file's bytes.
+    /// The GIF file's bytes. The frames are drawn one after another (their
+    /// markers on all cores): drawing whole frames side by side, text
+    /// included, hung now and then in a cell's forked process, two threads
+    /// waiting on the one-time initialisation of a `static let` of the text
+    /// code; they are then compressed on all cores.
     public func gif() -> [UInt8] {
         GIF.encode(
-            frames: inParallel(frames.count) { frames[$0].renderRGBA() }, width: frames[0].pixelWidth,
+            frames: frames.map { $0.renderRGBA() }, width: frames[0].pixelWidth,
             height: frames[0].pixelHeight,
             delay: delay, loop: loop)
     }

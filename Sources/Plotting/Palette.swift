@@ -1,3 +1,5 @@
+import TensorCore
+
 /// The 256 most frequent colours of one or more opaque RGBA images, for
 /// indexed PNG and GIF: exact when the images have at most 256 colours (a
 /// plot: a few colours and their antialiased blends), otherwise each rarer
@@ -18,7 +20,7 @@ struct Palette: Sendable {
     init(frames: [[UInt8]]) {
         // Counted frame by frame on all cores, then added up.
         var frequency = ColorTable()
-        for counts in inParallel(
+        for counts in parallelMap(
             frames.count,
             { i in
                 var counts = ColorTable()
