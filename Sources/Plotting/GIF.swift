@@ -32,11 +32,12 @@ public enum GIF {
         }
         let hundredths = max(0, min(65_535, Int((delay * 100).rounded())))
         let compressed = parallelMap(frames.count) { lzw(palette.indices(of: frames[$0]), codeSize: bits) }
+        // Each frame: 19 bytes of headers, its data in sub-blocks of ≤ 255 bytes with a length byte each, a 0.
+        out.reserveCapacity(out.count + compressed.reduce(1) { $0 + 21 + $1.count + $1.count / 255 })
         for data in compressed {
             out += [0x21, 0xF9, 0x04, 0x00] + le16(hundredths) + [0x00, 0x00]  // graphic control: delay
             out += [0x2C] + le16(0) + le16(0) + le16(width) + le16(height) + [0x00]  // image descriptor
             out.append(UInt8(bits))  // LZW minimum code size
-            out.reserveCapacity(out.count + data.count + data.count / 255 + 2)
             var start = 0
             while start < data.count {  // sub-blocks of at most 255 bytes
                 let count = min(255, data.count - start)
