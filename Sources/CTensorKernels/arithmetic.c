@@ -64,8 +64,11 @@ void ddpm_binary_rows(ddpm_binary_op op, const float *a, const float *s, float *
 
 VECTORISED static void relu_forward_range(void *context, size_t begin, size_t end) {
     const binary_task *t = context;
-    const float *restrict x = t->a;
-    float *restrict y = t->out;
+    const float *x = t->a;
+    float *y = t->out;
+    // Often in place (y == x), where restrict would not hold and the loop
+    // would fall back to scalar code; each element is read before it is written.
+#pragma clang loop vectorize(assume_safety)
     for (size_t i = begin; i < end; i++) y[i] = x[i] > 0 ? x[i] : 0;
 }
 

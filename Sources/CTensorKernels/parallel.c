@@ -11,6 +11,8 @@ static void (*gomp_parallel)(void (*fn)(void *), void *data, unsigned threads, u
 static int (*thread_number)(void);
 static int (*thread_count)(void);
 static int (*pause_resources)(int kind);
+static int (*max_threads)(void);
+static void (*set_threads)(int);
 static int openmp_state;  // 0: not looked up, 1: ready, -1: unavailable
 
 // omp_pause_resource_all(omp_pause_hard), OpenMP 5.0: joins the pool's threads.
@@ -24,8 +26,11 @@ int ddpm_openmp_ready(void) {
         thread_number = dlsym(RTLD_DEFAULT, "omp_get_thread_num");
         thread_count = dlsym(RTLD_DEFAULT, "omp_get_num_threads");
         pause_resources = dlsym(RTLD_DEFAULT, "omp_pause_resource_all");
+        max_threads = dlsym(RTLD_DEFAULT, "omp_get_max_threads");
+        set_threads = dlsym(RTLD_DEFAULT, "omp_set_num_threads");
         // Without a way to release the pool, forking would not be safe: stay on one thread.
-        openmp_state = gomp_parallel && thread_number && thread_count && pause_resources ? 1 : -1;
+        openmp_state =
+            gomp_parallel && thread_number && thread_count && pause_resources && max_threads && set_threads ? 1 : -1;
         if (openmp_state == 1) pthread_atfork(release_threads_before_fork, NULL, NULL);
     }
     return openmp_state == 1;
@@ -51,4 +56,11 @@ void ddpm_parallel_for(size_t n, size_t grain, ddpm_range_body body, void *conte
     }
     range_task task = {n, body, context};
     gomp_parallel(run_share, &task, 0, 0);
+}
+
+int ddpm_openmp_limit_threads(int threads) {
+    if (!ddpm_openmp_ready()) return 1;
+    int previous = max_threads();
+    if (threads != previous) set_threads(threads);
+    return previous;
 }

@@ -18,32 +18,41 @@ func gemm(
 
 /// Products of at least this many multiply-adds, or whose matrices hold at
 /// least `oneDNNElements` numbers (a sampling batch's layers with 2 inputs or
-/// outputs, bound by memory), go to oneDNN, on both cores; smaller ones to
-/// sgemm on this one. Alone, a 128×128×128 product (the seeds' MLP layer at
-/// batch 128) takes 31 µs in oneDNN and 45 µs in sgemm, but in a training
-/// step a second thread for such products did not pay: splitting them made
-/// the step slower (1,055–1,289 µs against 680–760), and running a layer's
-/// two backward products side by side left notebook 03's training at 699–914
-/// steps/s against 926–1,012 on one thread, with the idle thread spinning
-/// on the other core (which a class's other kernels need).
-private let oneDNNMultiplyAdds = 1 << 24
-private let oneDNNElements = 1 << 20
+/// outputs, bound by memory), run on both cores; smaller ones on this one: in
+/// a training step a second thread for the seeds' 128×128×128 products did
+/// not pay (splitting them made the step slower, 1,055–1,289 µs against
+/// 680–760, and running a layer's two backward products side by side left
+/// notebook 03's training at 699–914 steps/s against 926–1,012, with the idle
+/// thread spinning on the other core, which a class's other kernels need).
+private let parallelMultiplyAdds = 1 << 24
+private let parallelElements = 1 << 20
+/// From this many multiply-adds, with at least `oneDNNSide` rows and columns
+/// in C, a product goes to oneDNN's matmul, otherwise to sgemm. On one core
+/// of this machine oneDNN's 128×128×128 products took 37–51 µs against
+/// sgemm's 45–63 (sgemm packs both matrices on every call and clears C
+/// before adding into it), but a 128×2×128 one 6–8 µs against 2.
+private let oneDNNMultiplyAdds = 1 << 15
+private let oneDNNSide = 16
 
 /// C = op(A)·op(B) + addend + bias, then ReLU when `relu`: `addend` (m×n)
-/// and `bias` ([n], on every row) are optional. Without an addend, a large
-/// product is one oneDNN matmul with the bias and the ReLU in its output
-/// pass; otherwise C is filled with addend and bias, sgemm adds the product
-/// onto it, and a ReLU pass follows.
+/// and `bias` ([n], on every row) are optional. From `oneDNNMultiplyAdds` on
+/// this is one oneDNN matmul that adds the bias (and the addend, copied into
+/// C first) and applies the ReLU in its output pass; smaller products fill C
+/// with addend and bias, sgemm adds the product onto it, and a ReLU pass
+/// follows.
 func product(
     _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
     into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, addend: UnsafePointer<Float>? = nil,
     bias: UnsafePointer<Float>? = nil, relu: Bool = false
 ) {
     if m == 0 || n == 0 { return }
-    if addend == nil, m * n * k >= oneDNNMultiplyAdds || m * k + k * n + m * n >= oneDNNElements,
-        ddpm_matmul(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, b, bias, relu ? 1 : 0, c) == 0
-    {
-        return
+    if k > 0, m * n * k >= oneDNNMultiplyAdds, m >= oneDNNSide, n >= oneDNNSide {
+        let parallel = m * n * k >= parallelMultiplyAdds || m * k + k * n + m * n >= parallelElements
+        if let addend { c.update(from: addend, count: m * n) }
+        let status = ddpm_matmul(
+            transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, b, bias, addend != nil ? 1 : 0, relu ? 1 : 0,
+            parallel ? 0 : 1, c)
+        if status == 0 { return }
     }
     switch (addend, bias) {
     case (let addend?, let bias?): ddpm_add_row(addend, bias, c, m, n)

@@ -147,6 +147,35 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(adam.stepCount, 2)
     }
 
+    /// Three steps over 1,000 parameters (the vector loop and its tail)
+    /// against the same formulas in Double: the parameters stay within
+    /// 2·10⁻⁶·lr of them.
+    func testAdamOfManyParametersMatchesTheFormulasInDouble() {
+        let count = 1_000
+        let theta = Tensor(repeating: 0, shape: [count]).requiringGrad()
+        let adam = Adam([theta], lr: 1e-3)
+        var expected = [Double](repeating: 0, count: count)
+        var m = expected
+        var v = expected
+        let generator = Generator(seed: 7)
+        for step in 1...3 {
+            let g = randn(count, generator: generator) * Float(step)
+            let gradients = g.scalars.map(Double.init)
+            theta.grad = g
+            adam.step()
+            for i in 0..<count {
+                m[i] = 0.9 * m[i] + 0.1 * gradients[i]
+                v[i] = 0.999 * v[i] + 0.001 * gradients[i] * gradients[i]
+                let mHat = m[i] / (1 - pow(0.9, Double(step)))
+                let vHat = v[i] / (1 - pow(0.999, Double(step)))
+                expected[i] -= 1e-3 * mHat / (vHat.squareRoot() + 1e-8)
+            }
+        }
+        // Relative to the step size lr: three updates of about lr each may cancel.
+        let worst = zip(theta.scalars, expected).map { abs(Double($0) - $1) / 1e-3 }.max()!
+        XCTAssertLessThan(worst, 2e-6)
+    }
+
     func testAdamWeightDecayAddsToTheGradient() {
         let a = Tensor([1, -2]).requiringGrad()
         let b = Tensor([1, -2]).requiringGrad()

@@ -51,13 +51,14 @@ int ddpm_conv2d_backward_weights(const ddpm_conv_shape *s, const float *x, const
 /// tensors' own cache of blocks), so that it is shared rather than held.
 void ddpm_set_block_allocator(void *(*allocate)(size_t bytes), void (*release)(void *pointer, size_t bytes));
 
-/// C = op(A)·op(B) (+ bias) (then ReLU) for row-major matrices, op(A) m×k,
-/// op(B) k×n, C m×n, bias [n] or NULL, as one oneDNN matmul on all cores with
-/// the bias and the ReLU in its output pass (y = x·Wᵀ + b is A = x, B = W
-/// transposed). Returns 0, or -1 when oneDNN cannot do it (the caller then
-/// uses sgemm).
+/// C = op(A)·op(B) (+ bias) (+ C when `accumulate`) (then ReLU) for
+/// row-major matrices, op(A) m×k, op(B) k×n, C m×n, bias [n] or NULL, as one
+/// oneDNN matmul with the bias, the sum and the ReLU in its output pass
+/// (y = x·Wᵀ + b is A = x, B = W transposed), on all cores or, with
+/// `single_thread`, on this one. Returns 0, or -1 when oneDNN cannot do it
+/// (the caller then uses sgemm).
 int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, const float *a, const float *b,
-                const float *bias, int relu, float *c);
+                const float *bias, int accumulate, int relu, int single_thread, float *c);
 
 /// Whether the convolutions run through oneDNN: 1 unless DDPM_CONV=im2col is
 /// set in the environment (for comparisons) or oneDNN failed to start.
@@ -72,6 +73,10 @@ void ddpm_parallel_for(size_t n, size_t grain, ddpm_range_body body, void *conte
 /// whether it is there: its threads are released before every fork and
 /// started again on first use (see onednn.c).
 int ddpm_openmp_ready(void);
+
+/// Sets how many threads OpenMP's next parallel regions (oneDNN's too) use
+/// from this thread and returns the previous number (1 without OpenMP).
+int ddpm_openmp_limit_threads(int threads);
 
 /// y = x·σ(x) and its derivative dx = g·σ(x)·(1 + x·(1 − σ(x))), on all cores.
 void ddpm_silu_forward(const float *x, float *y, size_t n);
