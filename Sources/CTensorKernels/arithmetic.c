@@ -17,10 +17,10 @@ VECTORISED static void same_range(void *context, size_t begin, size_t end) {
     const float *restrict a = t->a, *restrict b = t->b;
     float *restrict out = t->out;
     switch (t->op) {
-    case ddpm_add: for (size_t i = begin; i < end; i++) out[i] = a[i] + b[i]; break;
-    case ddpm_subtract: for (size_t i = begin; i < end; i++) out[i] = a[i] - b[i]; break;
-    case ddpm_multiply: for (size_t i = begin; i < end; i++) out[i] = a[i] * b[i]; break;
-    case ddpm_divide: for (size_t i = begin; i < end; i++) out[i] = a[i] / b[i]; break;
+    case ddpm_add: ELEMENTWISE for (size_t i = begin; i < end; i++) out[i] = a[i] + b[i]; break;
+    case ddpm_subtract: ELEMENTWISE for (size_t i = begin; i < end; i++) out[i] = a[i] - b[i]; break;
+    case ddpm_multiply: ELEMENTWISE for (size_t i = begin; i < end; i++) out[i] = a[i] * b[i]; break;
+    case ddpm_divide: ELEMENTWISE for (size_t i = begin; i < end; i++) out[i] = a[i] / b[i]; break;
     }
 }
 
@@ -39,17 +39,17 @@ VECTORISED static void rows_range(void *context, size_t begin, size_t end) {
         const float s = t->b[r];
         if (t->scalar_first) {
             switch (t->op) {
-            case ddpm_add: for (size_t j = 0; j < inner; j++) out[j] = s + a[j]; break;
-            case ddpm_subtract: for (size_t j = 0; j < inner; j++) out[j] = s - a[j]; break;
-            case ddpm_multiply: for (size_t j = 0; j < inner; j++) out[j] = s * a[j]; break;
-            case ddpm_divide: for (size_t j = 0; j < inner; j++) out[j] = s / a[j]; break;
+            case ddpm_add: ELEMENTWISE for (size_t j = 0; j < inner; j++) out[j] = s + a[j]; break;
+            case ddpm_subtract: ELEMENTWISE for (size_t j = 0; j < inner; j++) out[j] = s - a[j]; break;
+            case ddpm_multiply: ELEMENTWISE for (size_t j = 0; j < inner; j++) out[j] = s * a[j]; break;
+            case ddpm_divide: ELEMENTWISE for (size_t j = 0; j < inner; j++) out[j] = s / a[j]; break;
             }
         } else {
             switch (t->op) {
-            case ddpm_add: for (size_t j = 0; j < inner; j++) out[j] = a[j] + s; break;
-            case ddpm_subtract: for (size_t j = 0; j < inner; j++) out[j] = a[j] - s; break;
-            case ddpm_multiply: for (size_t j = 0; j < inner; j++) out[j] = a[j] * s; break;
-            case ddpm_divide: for (size_t j = 0; j < inner; j++) out[j] = a[j] / s; break;
+            case ddpm_add: ELEMENTWISE for (size_t j = 0; j < inner; j++) out[j] = a[j] + s; break;
+            case ddpm_subtract: ELEMENTWISE for (size_t j = 0; j < inner; j++) out[j] = a[j] - s; break;
+            case ddpm_multiply: ELEMENTWISE for (size_t j = 0; j < inner; j++) out[j] = a[j] * s; break;
+            case ddpm_divide: ELEMENTWISE for (size_t j = 0; j < inner; j++) out[j] = a[j] / s; break;
             }
         }
     }
@@ -66,9 +66,7 @@ VECTORISED static void relu_forward_range(void *context, size_t begin, size_t en
     const binary_task *t = context;
     const float *x = t->a;
     float *y = t->out;
-    // Often in place (y == x), where restrict would not hold and the loop
-    // would fall back to scalar code; each element is read before it is written.
-#pragma clang loop vectorize(assume_safety)
+    ELEMENTWISE
     for (size_t i = begin; i < end; i++) y[i] = x[i] > 0 ? x[i] : 0;
 }
 
@@ -76,6 +74,7 @@ VECTORISED static void relu_backward_range(void *context, size_t begin, size_t e
     const binary_task *t = context;
     const float *restrict y = t->a, *restrict g = t->b;
     float *restrict dx = t->out;
+    ELEMENTWISE
     for (size_t i = begin; i < end; i++) dx[i] = y[i] > 0 ? g[i] : 0;
 }
 
@@ -167,4 +166,18 @@ VECTORISED void ddpm_add_row(const float *x, const float *restrict row, float *o
                              size_t columns) {
     for (size_t r = 0; r < rows; r++)
         for (size_t j = 0; j < columns; j++) out[r * columns + j] = x[r * columns + j] + row[j];
+}
+
+VECTORISED void ddpm_index_add_rows(const float *source, const long *indices, size_t count, size_t columns,
+                                    float *destination) {
+    for (size_t i = 0; i < count; i++) {
+        float *restrict out = destination + (size_t)indices[i] * columns;
+        const float *restrict in = source + i * columns;
+        for (size_t j = 0; j < columns; j++) out[j] += in[j];
+    }
+}
+
+void ddpm_gather_rows(const float *source, const long *indices, size_t count, size_t columns, float *out) {
+    for (size_t i = 0; i < count; i++)
+        memcpy(out + i * columns, source + (size_t)indices[i] * columns, columns * sizeof(float));
 }

@@ -10,6 +10,16 @@
 #define VECTORISED
 #endif
 
+// Before an element-wise loop (out[i] from a[i], b[i]) that may run in
+// place: restrict on pointers loaded from a task struct does not reach the
+// vectoriser, whose run-time overlap check then sends an in-place call to
+// scalar code; element i is read before it is written, so overlap is safe.
+#if defined(__clang__)
+#define ELEMENTWISE _Pragma("clang loop vectorize(assume_safety)")
+#else
+#define ELEMENTWISE
+#endif
+
 // e^x for x in float range without a libm call, so that loops vectorise:
 // x = k·ln2 + r with |r| ≤ ln2/2, e^r by its degree-6 Taylor polynomial
 // (relative error below 2e-7 there), times 2^k built in the exponent bits.

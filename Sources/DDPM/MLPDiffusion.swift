@@ -124,6 +124,13 @@ public final class MLPDiffusion: NoisePredictor {
         let features = embedding == .sinusoidal ? sinusoidalEmbedding(rows, dimension: width) : nil
         var h = x
         for i in 0..<3 {
+            if embedding == .learned && !uniform {
+                // E_i[t] straight from the table into the layer's output.
+                h = linear(
+                    h, weight: linears[i].weight, bias: linears[i].bias, embedding: stepEmbeddings[i].weight,
+                    indices: t, relu: true)
+                continue
+            }
             let e = features.map { stepProjections[i]($0) } ?? stepEmbeddings[i](rows)  // [rows, width]
             if uniform {
                 let row = e.reshape([width])

@@ -69,9 +69,12 @@ extension Module {
         parameters().reduce(0) { $0 + $1.count }
     }
 
-    /// Resets the gradients of all parameters to zero.
-    public func zeroGrad() {
-        for p in parameters() { p.zeroGrad() }
+    /// Resets the gradients of all parameters (`model.zero_grad()`): as in
+    /// PyTorch 2, by default they are dropped (`grad` is nil) and the next
+    /// `backward()` writes them afresh; with `setToNone: false` they are kept
+    /// and set to zero.
+    public func zeroGrad(setToNone: Bool = true) {
+        for p in parameters() { setToNone ? (p.grad = nil) : p.zeroGrad() }
     }
 
     /// Puts this module and all modules inside it in training mode

@@ -25,9 +25,12 @@ public protocol Optimizer: AnyObject {
 }
 
 extension Optimizer {
-    /// Resets the gradients of all parameters to zero.
-    public func zeroGrad() {
-        for p in parameters { p.zeroGrad() }
+    /// Resets the gradients of all parameters (`optimizer.zero_grad()`): as
+    /// in PyTorch 2, by default they are dropped (`grad` is nil) and the next
+    /// `backward()` writes them afresh instead of adding to zeros; with
+    /// `setToNone: false` they are kept and set to zero.
+    public func zeroGrad(setToNone: Bool = true) {
+        for p in parameters { setToNone ? (p.grad = nil) : p.zeroGrad() }
     }
 
     /// Whether every gradient present is finite.

@@ -1,3 +1,5 @@
+internal import CTensorKernels
+
 /// One recorded operation of the graph that `backward()` walks in reverse.
 ///
 /// A node holds, for each input, where that input's gradient goes (the node
@@ -19,6 +21,10 @@ final class GradNode {
     let name: String
     private(set) var edges: [Edge]
     private(set) var backward: Backward?
+    /// ∂L/∂output, summed over the node's consumers while `backward()` runs.
+    var gradient: Tensor?
+    /// The `backward()` call that last put this node in its order.
+    var orderedBy = 0
 
     /// The derivative, handed out once: `backward()` frees what it captured
     /// (the saved tensors) as soon as it has run, so that activations are
@@ -45,6 +51,8 @@ final class GradNode {
     // edges to `deferred` instead, and the outermost release frees them in a
     // loop.
     private static let maximumReleaseDepth = 128
+    /// How many `backward()` calls have ordered nodes (`orderedBy`).
+    static var calls = 0
     private static var releaseDepth = 0
     private static var deferred: [(edges: [Edge], backward: Backward?)] = []
 
@@ -104,7 +112,7 @@ extension Tensor {
     func recordedWithOutput(
         _ name: String, _ inputs: [Tensor], _ backward: @escaping (_ gradOutput: Tensor, _ output: Tensor) -> [Tensor?]
     ) -> Tensor {
-        let output = Tensor(shape: shape, storage: storage)
+        let output = Tensor(shape: shape, storage: storage.share())
         return recorded(name, inputs) { g in backward(g, output) }
     }
 
@@ -138,22 +146,26 @@ extension Tensor {
         }
 
         guard let root = gradNode else {
-            accumulateGrad(seed)  // a leaf: its own gradient
+            var increment: Tensor? = seed
+            accumulateGrad(&increment)  // a leaf: its own gradient
             return
         }
         // Reverse topological order of the nodes below self, by an iterative
-        // depth-first search (deep graphs would overflow recursion).
+        // depth-first search (deep graphs would overflow recursion); a node
+        // is marked with this call's number once it is on the stack.
+        GradNode.calls += 1
+        let call = GradNode.calls
         var order: [GradNode] = []
-        var visited = Set<ObjectIdentifier>()
         var stack: [(GradNode, Bool)] = [(root, false)]
+        root.orderedBy = call
         while let (node, expanded) = stack.popLast() {
             if expanded {
                 order.append(node)
                 continue
             }
-            guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
             stack.append((node, true))
-            for case .node(let input) in node.edges where !visited.contains(ObjectIdentifier(input)) {
+            for case .node(let input) in node.edges where input.orderedBy != call {
+                input.orderedBy = call
                 stack.append((input, false))
             }
         }
@@ -163,39 +175,49 @@ extension Tensor {
     }
 
     /// Runs the nodes in reverse topological order, summing the gradients
-    /// that reach each node and adding those that reach a leaf to its `grad`.
+    /// that reach each node (in the node) and adding those that reach a leaf
+    /// to its `grad`.
     private static func propagate(_ seed: Tensor, from root: GradNode, through order: [GradNode]) {
-        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+        root.gradient = seed
         for node in order.reversed() {
-            guard let gradOutput = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+            guard let gradOutput = node.gradient else { continue }
+            node.gradient = nil
             guard let backward = node.takeBackward() else {
                 fail(
                     "backward(): this graph was already differentiated and its saved values were freed (at "
                         + "\(node.name)); compute the loss again before calling backward() on it a second time.")
             }
-            let inputGrads = backward(gradOutput)
-            for (edge, inputGrad) in zip(node.edges, inputGrads) {
-                guard let inputGrad = inputGrad else { continue }
+            var inputGrads = backward(gradOutput)
+            for (index, edge) in node.edges.enumerated() where inputGrads[index] != nil {
                 switch edge {
                 case .none: continue
-                case .leaf(let tensor): tensor.accumulateGrad(inputGrad)
+                case .leaf(let tensor): tensor.accumulateGrad(&inputGrads[index])
                 case .node(let input):
-                    let key = ObjectIdentifier(input)
-                    grads[key] = grads[key].map { $0 + inputGrad } ?? inputGrad
+                    let inputGrad = inputGrads[index]!
+                    input.gradient = input.gradient.map { $0 + inputGrad } ?? inputGrad
                 }
             }
         }
     }
 
-    /// Adds to `grad` in place, allocating it on first use. The incoming
-    /// tensor may be shared with other gradients, so it is copied, never kept.
-    func accumulateGrad(_ increment: Tensor) {
+    /// Adds to `grad` in place, or makes it on first use: a fresh increment
+    /// that nothing else holds (a product's result, typically) becomes the
+    /// gradient itself; one that may be shared (the same tensor as another
+    /// input's gradient, or a view) is copied.
+    func accumulateGrad(_ increment: inout Tensor?) {
+        // Checked before anything else holds a reference to the increment.
+        if grad == nil, isKnownUniquelyReferenced(&increment), let incoming = increment,
+            !incoming.storage.isShared, incoming.gradNode == nil
+        {
+            grad = incoming
+            return
+        }
+        guard let incoming = increment else { return }
         if let grad = grad {
             let g = grad.storage.pointer
-            let d = increment.storage.pointer
-            for i in 0..<count { g[i] += d[i] }
+            ddpm_binary_same(ddpm_add, g, incoming.storage.pointer, g, count)
         } else {
-            grad = increment.copy()
+            grad = incoming.copy()
         }
     }
 }

@@ -1,6 +1,8 @@
 // Operations that rearrange elements: reshape, permute, concat, slicing and
 // row gathers.
 
+internal import CTensorKernels
+
 extension Tensor {
     /// The same elements in another shape; one dimension may be -1 to be
     /// inferred. Shares memory with this tensor, like `torch.Tensor.view`.
@@ -8,7 +10,7 @@ extension Tensor {
         let resolved = checked { try Shapes.reshape(shape, to: newShape) }
         if resolved == shape { return self }
         let inputShape = shape
-        return Tensor(shape: resolved, storage: storage).recorded("Reshape", [self]) { g in
+        return Tensor(shape: resolved, storage: storage.share()).recorded("Reshape", [self]) { g in
             [g.reshape(inputShape)]
         }
     }
@@ -161,13 +163,7 @@ extension Tensor {
         let inputShape = shape
         return result.recorded("GatherRows", [self]) { g in
             let gradient = Tensor(repeating: 0, shape: inputShape)
-            let gp = g.storage.pointer
-            let dp = gradient.storage.pointer
-            for (i, row) in indices.enumerated() {
-                let destination = dp + row * width
-                let source = gp + i * width
-                for j in 0..<width { destination[j] += source[j] }
-            }
+            ddpm_index_add_rows(g.storage.pointer, indices, indices.count, width, gradient.storage.pointer)
             return [gradient]
         }
     }

@@ -34,34 +34,33 @@ private let parallelElements = 1 << 20
 private let oneDNNMultiplyAdds = 1 << 15
 private let oneDNNSide = 16
 
-/// C = op(A)·op(B) + addend + bias, then ReLU when `relu`: `addend` (m×n)
-/// and `bias` ([n], on every row) are optional. From `oneDNNMultiplyAdds` on
-/// this is one oneDNN matmul that adds the bias (and the addend, copied into
-/// C first) and applies the ReLU in its output pass; smaller products fill C
-/// with addend and bias, sgemm adds the product onto it, and a ReLU pass
-/// follows.
+/// C = op(A)·op(B) (+ C when `accumulate`) (+ bias), then ReLU when `relu`;
+/// `bias` ([n], on every row) is optional. From `oneDNNMultiplyAdds` on this
+/// is one oneDNN matmul that adds C's term and the bias and applies the ReLU
+/// in its output pass; smaller products add the bias rows to C, sgemm adds
+/// the product onto it, and a ReLU pass follows.
 func product(
     _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
-    into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, addend: UnsafePointer<Float>? = nil,
+    into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool = false,
     bias: UnsafePointer<Float>? = nil, relu: Bool = false
 ) {
     if m == 0 || n == 0 { return }
     if k > 0, m * n * k >= oneDNNMultiplyAdds, m >= oneDNNSide, n >= oneDNNSide {
         let parallel = m * n * k >= parallelMultiplyAdds || m * k + k * n + m * n >= parallelElements
-        if let addend { c.update(from: addend, count: m * n) }
         let status = ddpm_matmul(
-            transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, b, bias, addend != nil ? 1 : 0, relu ? 1 : 0,
+            transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, b, bias, accumulate ? 1 : 0, relu ? 1 : 0,
             parallel ? 0 : 1, c)
         if status == 0 { return }
     }
-    switch (addend, bias) {
-    case (let addend?, let bias?): ddpm_add_row(addend, bias, c, m, n)
-    case (let addend?, nil): c.update(from: addend, count: m * n)
-    case (nil, let bias?): for r in 0..<m { (c + r * n).update(from: bias, count: n) }
-    case (nil, nil): break
+    if let bias {
+        if accumulate {
+            ddpm_add_row(c, bias, c, m, n)
+        } else {
+            for r in 0..<m { (c + r * n).update(from: bias, count: n) }
+        }
     }
-    let accumulate = addend != nil || bias != nil
-    gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, beta: accumulate ? 1 : 0)
+    let beta: Float = accumulate || bias != nil ? 1 : 0
+    gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, beta: beta)
     if relu { ddpm_relu_forward(c, c, m * n) }
 }
 
@@ -151,11 +150,50 @@ extension Tensor {
 /// One pass writes the result: for a large product one oneDNN matmul adds the
 /// bias and applies the ReLU in its output pass; otherwise sgemm adds the
 /// product onto the addend and bias rows, and the ReLU follows while the
-/// result is in the cache. The seeds' MLP layer, ReLU(W·h + b + E[t]), is one
-/// such call instead of three operations and their intermediate tensors.
+/// result is in the cache. A layer ReLU(W·h + b + a) is one such call instead
+/// of three operations and their intermediate tensors.
 public func linear(
     _ x: Tensor, weight: Tensor, bias: Tensor?, addend: Tensor? = nil, relu: Bool = false
 ) -> Tensor {
+    affine(x, weight: weight, bias: bias, addend: addend.map { .tensor($0) } ?? .none, relu: relu)
+}
+
+/// ReLU(x·Wᵀ + b + E[t]) with `relu`, else x·Wᵀ + b + E[t]: a linear layer
+/// plus, on row r, row `indices[r]` of the table E (`F.linear(x, W, b) +
+/// F.embedding(t, E)`), as the seeds' MLP adds a learned embedding of the
+/// step t after each hidden layer. The rows are copied straight into the
+/// result before the product is added onto them, without the gathered
+/// `[rows, out]` matrix of `F.embedding`; E's gradient is ∂L/∂y's rows summed
+/// into the rows they came from.
+public func linear(
+    _ x: Tensor, weight: Tensor, bias: Tensor?, embedding table: Tensor, indices: [Int], relu: Bool = false
+) -> Tensor {
+    let outFeatures = weight.shape.first ?? 0
+    let rows = x.rank == 0 ? 0 : x.count / Swift.max(x.shape[x.rank - 1], 1)
+    if table.rank != 2 || table.shape[1] != outFeatures || indices.count != rows {
+        fail(
+            "linear: the embedding table has shape \(describe(table.shape)) and \(indices.count) indices were "
+                + "given, for \(rows) input rows and \(outFeatures) outputs; pass a table [count, \(outFeatures)] "
+                + "and one index per input row.")
+    }
+    if let bad = indices.first(where: { $0 < 0 || $0 >= table.shape[0] }) {
+        fail(
+            "linear: index \(bad) is out of range for an embedding table of \(table.shape[0]) rows; indices must "
+                + "lie in 0..<\(table.shape[0]).")
+    }
+    return affine(x, weight: weight, bias: bias, addend: .rows(table, indices), relu: relu)
+}
+
+/// The term a linear layer adds to x·Wᵀ + b.
+private enum Addend {
+    case none
+    /// A tensor of the output's shape.
+    case tensor(Tensor)
+    /// Rows of a table, one index per output row.
+    case rows(Tensor, [Int])
+}
+
+private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, relu: Bool) -> Tensor {
     let inFeatures = weight.shape.count == 2 ? weight.shape[1] : -1
     if weight.rank != 2 || x.rank == 0 || x.shape[x.rank - 1] != inFeatures {
         fail(
@@ -172,24 +210,34 @@ public func linear(
     let rows = x.count / Swift.max(inFeatures, 1)
     var shape = x.shape
     shape[shape.count - 1] = outFeatures
-    if let addend, addend.shape != shape {
+    if case .tensor(let addend) = addend, addend.shape != shape {
         fail(
             "linear: the addend has shape \(describe(addend.shape)) but the output has shape \(describe(shape)); "
                 + "pass a tensor of the output's shape (one row per input row).")
     }
     let xp = x.storage.pointer
     let wp = weight.storage.pointer
-    let result = Tensor.make(shape) { out in
-        product(
-            xp, transposeA: false, wp, transposeB: true, into: out, m: rows, n: outFeatures, k: inFeatures,
-            addend: addend?.storage.pointer, bias: bias?.storage.pointer, relu: relu)
-    }
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
-    if let addend { inputs.append(addend) }
+    let result = Tensor.make(shape) { out in
+        switch addend {
+        case .none: break
+        case .tensor(let e): out.update(from: e.storage.pointer, count: rows * outFeatures)
+        case .rows(let table, let indices): ddpm_gather_rows(table.storage.pointer, indices, rows, outFeatures, out)
+        }
+        var accumulate = true
+        if case .none = addend { accumulate = false }
+        product(
+            xp, transposeA: false, wp, transposeB: true, into: out, m: rows, n: outFeatures, k: inFeatures,
+            accumulate: accumulate, bias: bias?.storage.pointer, relu: relu)
+    }
+    switch addend {
+    case .none: break
+    case .tensor(let e), .rows(let e, _): inputs.append(e)
+    }
     func gradients(_ g: Tensor) -> [Tensor?] {
         let gp = g.storage.pointer
-        // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g, ∂L/∂addend = g
+        // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g, ∂L/∂addend = g, ∂L/∂E[i] = Σ_{r: t_r = i} g_r
         var grads: [Tensor?] = [
             x.requiresGrad
                 ? Tensor.product(
@@ -204,7 +252,17 @@ public func linear(
             grads.append(
                 bias.requiresGrad ? Tensor.make(bias.shape) { ddpm_column_sums(gp, rows, outFeatures, $0) } : nil)
         }
-        if let addend { grads.append(addend.requiresGrad ? g : nil) }
+        switch addend {
+        case .none: break
+        case .tensor(let e): grads.append(e.requiresGrad ? g : nil)
+        case .rows(let table, let indices):
+            grads.append(
+                table.requiresGrad
+                    ? Tensor.make(table.shape) { out in
+                        out.update(repeating: 0, count: table.count)
+                        ddpm_index_add_rows(gp, indices, rows, outFeatures, out)
+                    } : nil)
+        }
         return grads
     }
     guard relu else { return result.recorded("Linear", inputs, gradients) }

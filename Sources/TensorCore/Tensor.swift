@@ -156,7 +156,7 @@ public final class Tensor {
     /// A tensor sharing this one's memory that does not take part in
     /// differentiation (`torch.Tensor.detach`).
     public func detach() -> Tensor {
-        Tensor(shape: shape, storage: storage)
+        Tensor(shape: shape, storage: storage.share())
     }
 
     /// A copy with its own memory, outside any graph.

@@ -6,6 +6,16 @@
 package final class TensorStorage {
     package let count: Int
     package let pointer: UnsafeMutablePointer<Float>
+    /// Whether a second tensor was ever made over this memory (a view such
+    /// as `reshape`'s or `detach()`'s); such memory is never adopted as a
+    /// gradient.
+    package private(set) var isShared = false
+
+    /// Marks the memory as held by more than one tensor.
+    func share() -> TensorStorage {
+        isShared = true
+        return self
+    }
 
     /// Uninitialised storage; every caller writes all `count` elements.
     init(uninitializedCount count: Int) {

@@ -57,8 +57,12 @@ final class ModuleTests: XCTestCase {
         let y = model.linears[1](model.linears[0](Tensor([[1, 2]])))
         y.sum().backward()
         XCTAssertNotNil(model.linears[0].weight.grad)
-        model.zeroGrad()
+        model.zeroGrad(setToNone: false)
+        XCTAssertEqual(model.linears[0].weight.grad?.squaredNorm(), 0)
         XCTAssertTrue(model.parameters().allSatisfy { ($0.grad?.squaredNorm() ?? 0) == 0 })
+        // PyTorch 2's default, zero_grad(set_to_none=True): the gradients are dropped.
+        model.zeroGrad()
+        XCTAssertTrue(model.parameters().allSatisfy { $0.grad == nil })
     }
 }
 

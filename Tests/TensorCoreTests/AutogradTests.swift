@@ -14,6 +14,34 @@ final class AutogradTests: XCTestCase {
         XCTAssertEqual(w.grad?.scalars, [0, 0])
     }
 
+    /// A fresh gradient becomes the leaf's `grad` without a copy, but one
+    /// that two inputs receive (a + b) or a view of another tensor
+    /// (reshape's gradient) is copied: changing one leaf's gradient never
+    /// changes another's.
+    func testLeavesNeverShareGradientMemory() {
+        let a = Tensor([1, 2]).requiringGrad()
+        let b = Tensor([3, 4]).requiringGrad()
+        (a + b).sum().backward()
+        a.grad!.storage.pointer[0] = 100
+        XCTAssertEqual(b.grad!.scalars, [1, 1])
+
+        let c = Tensor([1, 2, 3, 4]).requiringGrad()
+        let d = Tensor([1, 1, 1, 1]).requiringGrad()
+        let y = c.reshape([2, 2]) * 3
+        (y.reshape([4]) + d).sum().backward()
+        XCTAssertEqual(c.grad!.scalars, [3, 3, 3, 3])
+        d.grad!.storage.pointer[0] = -1
+        XCTAssertEqual(c.grad!.scalars, [3, 3, 3, 3])
+
+        let w = Tensor([[1, 2], [3, 4]]).requiringGrad()
+        let x = Tensor([[1, 0], [0, 1]])
+        x.matmul(w).sum().backward()  // ∂/∂w = xᵀ·1, a product's fresh result
+        XCTAssertFalse(w.grad!.storage.isShared)
+        XCTAssertEqual(w.grad!.scalars, [1, 1, 1, 1])
+        x.matmul(w).sum().backward()  // a second backward adds to it
+        XCTAssertEqual(w.grad!.scalars, [2, 2, 2, 2])
+    }
+
     func testOnlyLeavesThatRequireGradReceiveOne() {
         let x = Tensor([1, 2])
         let w = Tensor([3, 4]).requiringGrad()

@@ -207,6 +207,15 @@ final class GradCheckTests: XCTestCase {
             "linear, addend, relu", [[6, 4], [3, 4], [3], [6, 3]],
             { linear($0[0], weight: $0[1], bias: $0[2], addend: $0[3], relu: true) }
         ) { r in Ref.zip2(reference(Array(r.prefix(3))), r[3], +).map { Swift.max($0, 0) } }
+        // The same with e = E[t], rows of a step table (repeated steps sum their gradients).
+        let steps = [2, 0, 2, 1, 3, 2]
+        check(
+            "linear, embedding rows, relu", [[6, 4], [3, 4], [3], [4, 3]],
+            { linear($0[0], weight: $0[1], bias: $0[2], embedding: $0[3], indices: steps, relu: true) }
+        ) { r in
+            let e = Ref.generate([6, 3]) { r[3][[steps[$0[0]], $0[1]]] }
+            return Ref.zip2(reference(Array(r.prefix(3))), e, +).map { Swift.max($0, 0) }
+        }
     }
 
     // MARK: Convolution and normalisation

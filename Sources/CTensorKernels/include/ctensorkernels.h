@@ -145,6 +145,13 @@ void ddpm_column_sums(const float *x, size_t rows, size_t columns, float *out);
 /// on every row (a bias); `out` may be `x`.
 void ddpm_add_row(const float *x, const float *row, float *out, size_t rows, size_t columns);
 
+/// out[i·columns + j] = source[indices[i]·columns + j] for i < count (a row gather).
+void ddpm_gather_rows(const float *source, const long *indices, size_t count, size_t columns, float *out);
+
+/// destination[indices[i]·columns + j] += source[i·columns + j] for i < count
+/// (`index_add_` along the first axis: the gradient of a row gather).
+void ddpm_index_add_rows(const float *source, const long *indices, size_t count, size_t columns, float *destination);
+
 /// Nearest-neighbour upsampling of `planes` planes of h×w by `scale`, and its
 /// adjoint (each input pixel receives the sum of its scale×scale block).
 void ddpm_upsample_nearest(const float *x, size_t planes, size_t h, size_t w, size_t scale, float *y);
