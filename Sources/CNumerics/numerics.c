@@ -2,24 +2,24 @@
 #include <math.h>
 #include <stdint.h>
 #if defined(__x86_64__) || defined(__i386__)
-#include <xmmintrin.h>
+#include <immintrin.h>
 #endif
 
-// Vector-width versions for the x86 machines this runs on (AVX-512 does an
-// Adam update 16 parameters at a time); one generic one elsewhere.
+// Vector-width versions for the x86 machines this runs on; one generic one elsewhere.
 #if defined(__x86_64__)
 #define VECTORISED __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VECTORISED
 #endif
 
-VECTORISED void ddpm_adam_update(float *restrict theta, const float *restrict grad, float *restrict m,
-                      float *restrict v, size_t n, float beta1, float beta2, float step_size,
-                      float root_correction2, float eps, float weight_decay) {
+// The update of parameters [begin, n), with sqrtf and a division: exact, as torch.optim.Adam.
+VECTORISED static void adam_update_exact(float *restrict theta, const float *restrict grad, float *restrict m,
+                                         float *restrict v, size_t begin, size_t n, float beta1, float beta2,
+                                         float step_size, float root_correction2, float eps, float weight_decay) {
     const float one_minus_beta1 = 1.0f - beta1;
     const float one_minus_beta2 = 1.0f - beta2;
     const float inverse_root_correction2 = 1.0f / root_correction2;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = begin; i < n; i++) {
         const float g = grad[i] + weight_decay * theta[i];
         const float mi = beta1 * m[i] + one_minus_beta1 * g;
         const float vi = beta2 * v[i] + one_minus_beta2 * g * g;
@@ -27,6 +27,53 @@ VECTORISED void ddpm_adam_update(float *restrict theta, const float *restrict gr
         v[i] = vi;
         theta[i] -= step_size * mi / (sqrtf(vi) * inverse_root_correction2 + eps);
     }
+}
+
+#if defined(__x86_64__)
+// With AVX-512, 16 parameters at a time, with √v and the division from the
+// hardware's 14-bit estimates refined by one Newton step each:
+//   r ≈ 1/√v:  r ← r·(3 − v·r²)/2, √v = v·r (0 for v = 0)
+//   q ≈ 1/d:   q ← q·(2 − d·q)
+// An exact vsqrtps and vdivps on 16 floats take about 22 cycles together,
+// which bounded the loop (1.5 cycles a parameter); the estimates and their
+// refinement are a few fused multiply-adds.
+__attribute__((target("avx512f"))) static size_t adam_update_avx512(
+    float *theta, const float *grad, float *m, float *v, size_t n, float beta1, float beta2, float step_size,
+    float root_correction2, float eps, float weight_decay) {
+    const __m512 b1 = _mm512_set1_ps(beta1), b2 = _mm512_set1_ps(beta2);
+    const __m512 c1 = _mm512_set1_ps(1.0f - beta1), c2 = _mm512_set1_ps(1.0f - beta2);
+    const __m512 inverse_root = _mm512_set1_ps(1.0f / root_correction2), epsilon = _mm512_set1_ps(eps);
+    const __m512 lr = _mm512_set1_ps(step_size), decay = _mm512_set1_ps(weight_decay);
+    const __m512 half = _mm512_set1_ps(0.5f), three = _mm512_set1_ps(3.0f), two = _mm512_set1_ps(2.0f);
+    const __m512 zero = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 th = _mm512_loadu_ps(theta + i);
+        const __m512 g = _mm512_fmadd_ps(decay, th, _mm512_loadu_ps(grad + i));
+        const __m512 mi = _mm512_fmadd_ps(b1, _mm512_loadu_ps(m + i), _mm512_mul_ps(c1, g));
+        const __m512 vi = _mm512_fmadd_ps(b2, _mm512_loadu_ps(v + i), _mm512_mul_ps(c2, _mm512_mul_ps(g, g)));
+        _mm512_storeu_ps(m + i, mi);
+        _mm512_storeu_ps(v + i, vi);
+        __m512 r = _mm512_rsqrt14_ps(vi);
+        r = _mm512_mul_ps(_mm512_mul_ps(half, r), _mm512_fnmadd_ps(_mm512_mul_ps(vi, r), r, three));
+        const __m512 root = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(vi, zero, _CMP_GT_OQ), vi, r);
+        const __m512 d = _mm512_fmadd_ps(root, inverse_root, epsilon);
+        __m512 q = _mm512_rcp14_ps(d);
+        q = _mm512_mul_ps(q, _mm512_fnmadd_ps(d, q, two));
+        _mm512_storeu_ps(theta + i, _mm512_fnmadd_ps(_mm512_mul_ps(lr, mi), q, th));
+    }
+    return i;
+}
+#endif
+
+void ddpm_adam_update(float *theta, const float *grad, float *m, float *v, size_t n, float beta1, float beta2,
+                      float step_size, float root_correction2, float eps, float weight_decay) {
+    size_t done = 0;
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f"))
+        done = adam_update_avx512(theta, grad, m, v, n, beta1, beta2, step_size, root_correction2, eps, weight_decay);
+#endif
+    adam_update_exact(theta, grad, m, v, done, n, beta1, beta2, step_size, root_correction2, eps, weight_decay);
 }
 
 unsigned long ddpm_flush_subnormals(void) {
