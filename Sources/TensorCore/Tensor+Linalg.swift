@@ -26,8 +26,9 @@ func gemm(
 /// thread spinning on the other core, which a class's other kernels need).
 private let parallelMultiplyAdds = 1 << 24
 private let parallelElements = 1 << 20
-/// From this many multiply-adds, with at least `oneDNNSide` rows and columns
-/// in C, a product goes to oneDNN's matmul, otherwise to sgemm. On one core
+/// A product on both cores goes to oneDNN's matmul; one on this core too
+/// from this many multiply-adds, with at least `oneDNNSide` rows and columns
+/// in C, otherwise to sgemm. On one core
 /// of this machine oneDNN's 128×128×128 products took 37–51 µs against
 /// sgemm's 45–63 (sgemm packs both matrices on every call and clears C
 /// before adding into it), but a 128×2×128 one 6–8 µs against 2.
@@ -45,8 +46,8 @@ func product(
     bias: UnsafePointer<Float>? = nil, relu: Bool = false
 ) {
     if m == 0 || n == 0 { return }
-    if k > 0, m * n * k >= oneDNNMultiplyAdds, m >= oneDNNSide, n >= oneDNNSide {
-        let parallel = m * n * k >= parallelMultiplyAdds || m * k + k * n + m * n >= parallelElements
+    let parallel = m * n * k >= parallelMultiplyAdds || m * k + k * n + m * n >= parallelElements
+    if k > 0, parallel || (m * n * k >= oneDNNMultiplyAdds && m >= oneDNNSide && n >= oneDNNSide) {
         let status = ddpm_matmul(
             transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, b, bias, accumulate ? 1 : 0, relu ? 1 : 0,
             parallel ? 0 : 1, c)

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 @testable import TensorCore
@@ -21,6 +22,26 @@ final class RandomTests: XCTestCase {
         let g = Generator(seed: 0)
         g.setState((1, 2, 3, 4))
         XCTAssertEqual((0..<4).map { _ in g.next() }, [11520, 0, 1_509_978_240, 1_215_971_899_390_074_240])
+    }
+
+    /// Each pair of samples is the Box–Muller transform of one 64-bit word,
+    /// √(−2 ln u₁)·(cos 2πu₂, sin 2πu₂), computed here in Double from the
+    /// same words: the vectorised polynomials stay within 10⁻⁶ of it, across
+    /// several chunks of words and an odd count.
+    func testNormalsAreTheBoxMullerTransformOfTheWords() {
+        let count = 5_001
+        let samples = randn(count, generator: Generator(seed: 11)).scalars
+        let words = Generator(seed: 11)
+        for pair in 0..<(count + 1) / 2 {
+            let bits = words.next()
+            let u1 = (Double(bits >> 40) + 1) * 0x1p-24
+            let u2 = Double((bits >> 16) & 0xFF_FFFF) * 0x1p-24
+            let r = (-2 * Foundation.log(u1)).squareRoot()
+            XCTAssertEqual(Double(samples[2 * pair]), r * Foundation.cos(2 * .pi * u2), accuracy: 1e-6)
+            if 2 * pair + 1 < count {
+                XCTAssertEqual(Double(samples[2 * pair + 1]), r * Foundation.sin(2 * .pi * u2), accuracy: 1e-6)
+            }
+        }
     }
 
     func testNormalMoments() {

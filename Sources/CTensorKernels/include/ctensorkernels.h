@@ -3,6 +3,7 @@
 // without Swift's bounds and overflow checks. Called only by TensorCore.
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 /// The geometry of a 2-D convolution: C input channels of H×W, a KH×KW
 /// kernel, stride and zero padding; the output is OH×OW.
@@ -144,6 +145,12 @@ void ddpm_column_sums(const float *x, size_t rows, size_t columns, float *out);
 /// out[r·columns + j] = x[r·columns + j] + row[j]: a matrix plus a row vector
 /// on every row (a bias); `out` may be `x`.
 void ddpm_add_row(const float *x, const float *row, float *out, size_t rows, size_t columns);
+
+/// Two standard normal samples per 64-bit random word (Box–Muller): with
+/// u₁ = (bits[i] >> 40 + 1)·2⁻²⁴ in (0, 1] and u₂ = ((bits[i] >> 16) & (2²⁴ − 1))·2⁻²⁴
+/// in [0, 1), out[2i], out[2i+1] = √(−2 ln u₁)·(cos 2πu₂, sin 2πu₂), within
+/// about 10⁻⁷ of the exact values (polynomials for ln, sin and cos).
+void ddpm_box_muller(const uint64_t *bits, size_t pairs, float *out);
 
 /// out[i·columns + j] = source[indices[i]·columns + j] for i < count (a row gather).
 void ddpm_gather_rows(const float *source, const long *indices, size_t count, size_t columns, float *out);
