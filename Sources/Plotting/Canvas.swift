@@ -212,7 +212,6 @@ final class Canvas {
         return s &+ (rb | ag)  // premultiplied: no channel exceeds its alpha, so no carry
     }
 
-    /// 8-bit RGBA, un-premultiplied, rows top to bottom.
     /// An ARGB32 surface's pixels as 32-bit words (premultiplied, native
     /// byte order), after cairo's drawing is flushed, and its row stride in
     /// words. The memory is cairo's, untyped: it is bound to `UInt32` here,
@@ -226,6 +225,26 @@ final class Canvas {
         return (pixels, stride)
     }
 
+    /// The pixels as 0xRRGGBB words over white (an opaque pixel is its
+    /// premultiplied word without alpha; a translucent one is composited
+    /// over white first), rows top to bottom.
+    func rgbWords() -> [UInt32] {
+        let (pixels, stride) = Canvas.words(of: surface, rows: height)
+        let width = width
+        return [UInt32](unsafeUninitializedCapacity: width * height) { out, initialized in
+            for y in 0..<height {
+                let row = pixels + y * stride
+                let target = out.baseAddress! + y * width
+                for x in 0..<width {
+                    let p = row[x]
+                    target[x] = (p >> 24 == 255 ? p : Canvas.over(p, 0xFFFF_FFFF, alpha: p >> 24)) & 0x00FF_FFFF
+                }
+            }
+            initialized = width * height
+        }
+    }
+
+    /// 8-bit RGBA, un-premultiplied, rows top to bottom.
     func rgba() -> [UInt8] {
         let (pixels, stride) = Canvas.words(of: surface, rows: height)
         let width = width

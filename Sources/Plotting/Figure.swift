@@ -63,7 +63,12 @@ public final class Figure {
     public var legibilityScale: Double { max(1, Double(pixelWidth) / Figure.notebookColumnWidth) }
 
     /// The figure as 8-bit RGBA pixels on white, rows top to bottom.
-    public func renderRGBA() -> [UInt8] {
+    public func renderRGBA() -> [UInt8] { render().rgba() }
+
+    /// The figure's pixels as 0xRRGGBB words (it is opaque), for GIF frames.
+    func renderRGBWords() -> [UInt32] { render().rgbWords() }
+
+    private func render() -> Canvas {
         let canvas = Canvas(width: pixelWidth, height: pixelHeight, scale: dpi / 72, textScale: legibilityScale)
         canvas.fill(Color.white)
         let cellWidth = Double(pixelWidth) / Double(columns), cellHeight = Double(pixelHeight) / Double(rows)
@@ -77,7 +82,7 @@ public final class Figure {
         let markers = zip(axes, frames).map { $0.drawUnderMarkers(on: canvas, in: $1) }
         canvas.stamp(markers)
         for (panel, frame) in zip(axes, frames) { panel.drawOverMarkers(on: canvas, in: frame) }
-        return canvas.rgba()
+        return canvas
     }
 
     /// The figure as a PNG file's bytes: indexed colour when a figure's

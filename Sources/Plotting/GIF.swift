@@ -11,13 +11,23 @@ public enum GIF {
     public static func encode(frames: [[UInt8]], width: Int, height: Int, delay: Double = 0.1, loop: Bool = true)
         -> [UInt8]
     {
-        guard !frames.isEmpty else { fail("GIF.encode: an animation needs at least one frame.") }
-        guard width > 0, height > 0, width <= 65_535, height <= 65_535,
-            frames.allSatisfy({ $0.count == width * height * 4 })
-        else {
+        guard width > 0, height > 0, frames.allSatisfy({ $0.count == width * height * 4 }) else {
             fail("GIF.encode: every frame must hold \(width)×\(height)×4 bytes of RGBA, up to 65,535 pixels a side.")
         }
-        let palette = Palette(frames: frames)
+        return encode(
+            rgbFrames: frames.map { Palette.words(rgba: $0) }, width: width, height: height, delay: delay, loop: loop)
+    }
+
+    /// `encode(frames:…)` for frames of opaque pixels as 0xRRGGBB words.
+    static func encode(rgbFrames frames: [[UInt32]], width: Int, height: Int, delay: Double, loop: Bool) -> [UInt8] {
+        guard !frames.isEmpty else { fail("GIF.encode: an animation needs at least one frame.") }
+        guard width > 0, height > 0, width <= 65_535, height <= 65_535,
+            frames.allSatisfy({ $0.count == width * height })
+        else {
+            fail("GIF.encode: every frame must hold \(width)×\(height) pixels, up to 65,535 a side.")
+        }
+        let runs = parallelMap(frames.count) { PixelRuns(frames[$0]) }
+        let palette = Palette(frames: runs)
         // LZW needs a code size of at least 2 bits; the colour table has 2^bits entries.
         let bits = max(2, palette.bitsPerIndex)
         var out: [UInt8] = Array("GIF89a".utf8)
@@ -31,7 +41,7 @@ public enum GIF {
             out += [0x21, 0xFF, 0x0B] + Array("NETSCAPE2.0".utf8) + [0x03, 0x01, 0x00, 0x00, 0x00]
         }
         let hundredths = max(0, min(65_535, Int((delay * 100).rounded())))
-        let compressed = parallelMap(frames.count) { lzw(palette.indices(of: frames[$0]), codeSize: bits) }
+        let compressed = parallelMap(runs.count) { lzw(palette.indices(of: runs[$0]), codeSize: bits) }
         // Each frame: 19 bytes of headers, its data in sub-blocks of ≤ 255 bytes with a length byte each, a 0.
         out.reserveCapacity(out.count + compressed.reduce(1) { $0 + 21 + $1.count + $1.count / 255 })
         for data in compressed {
@@ -87,8 +97,7 @@ public struct Animation {
     /// code; they are then compressed on all cores.
     public func gif() -> [UInt8] {
         GIF.encode(
-            frames: frames.map { $0.renderRGBA() }, width: frames[0].pixelWidth,
-            height: frames[0].pixelHeight,
-            delay: delay, loop: loop)
+            rgbFrames: frames.map { $0.renderRGBWords() }, width: frames[0].pixelWidth,
+            height: frames[0].pixelHeight, delay: delay, loop: loop)
     }
 }

@@ -22,12 +22,13 @@ public enum PNG {
             fail("PNG.encode: expected \(width)×\(height)×4 = \(width * height * 4) bytes of RGBA, got \(rgba.count).")
         }
         let opaque = stride(from: 3, to: rgba.count, by: 4).allSatisfy { rgba[$0] == 255 }
-        var palette = indexed && opaque ? Palette(frames: [rgba]) : nil
+        let runs = indexed && opaque ? PixelRuns(Palette.words(rgba: rgba)) : nil
+        var palette = runs.map { Palette(frames: [$0]) }
         if palette?.isExact == false { palette = nil }
         let channels = palette != nil ? 1 : opaque ? 3 : 4
         var pixels: [UInt8]
         if palette != nil {
-            pixels = palette!.indices(of: rgba)
+            pixels = palette!.indices(of: runs!)
         } else if opaque {  // drop the alpha bytes
             pixels = [UInt8](repeating: 0, count: width * height * 3)
             for i in 0..<(width * height) {

@@ -1,41 +1,31 @@
 import TensorCore
 
-/// The 256 most frequent colours of one or more opaque RGBA images, for
-/// indexed PNG and GIF: exact when the images have at most 256 colours (a
-/// plot: a few colours and their antialiased blends), otherwise each rarer
-/// colour becomes its nearest palette colour.
-///
-/// A plot is mostly runs of one colour (the background, a line, a marker), so
-/// both passes look a colour up once per run, not once per pixel, in an
-/// open-addressing table (`ColorTable`) rather than a `Dictionary`, whose
+/// The 256 most frequent colours of one or more opaque images, for indexed
+/// PNG and GIF: exact when the images have at most 256 colours (a plot: a
+/// few colours and their antialiased blends), otherwise each rarer colour
+/// becomes its nearest palette colour. The images come as runs of one colour
+/// (`PixelRuns`), counted on all cores; the colours are looked up in
+/// open-addressing tables (`ColorTable`) rather than `Dictionary`s, whose
 /// hashing was most of the time of encoding an animation.
 struct Palette: Sendable {
     /// 0xRRGGBB, most frequent first.
     let colors: [UInt32]
     /// Whether every colour of the images is in the palette.
     let isExact: Bool
-    /// Pixel word (R | G << 8 | B << 16, as RGBA bytes load little-endian) → index.
+    /// 0xRRGGBB → index.
     private let lookup: ColorTable
 
-    init(frames: [[UInt8]]) {
-        // Counted frame by frame on all cores, then added up.
+    init(frames: [PixelRuns]) {
         var frequency = ColorTable()
-        for counts in parallelMap(
-            frames.count,
-            { i in
-                var counts = ColorTable()
-                Palette.forEachRun(frames[i]) { word, length in counts.add(word, length) }
-                return counts
-            })
-        {
-            for (word, count) in counts.entries { frequency.add(word, count) }
+        for frame in frames {
+            for (color, count) in zip(frame.colors, frame.counts) { frequency.add(color, count) }
         }
         isExact = frequency.count <= 256
-        let ranked = frequency.entries.map { (color: Palette.rgb($0.word), count: $0.value) }
+        let ranked = frequency.entries.map { (color: $0.word, count: $0.value) }
             .sorted { $0.count > $1.count || ($0.count == $1.count && $0.color < $1.color) }
         colors = ranked.prefix(256).map(\.color)
         var lookup = ColorTable()
-        for (i, color) in colors.enumerated() { lookup.add(Palette.word(color), i) }
+        for (i, color) in colors.enumerated() { lookup.add(color, i) }
         self.lookup = lookup
     }
 
@@ -46,49 +36,20 @@ struct Palette: Sendable {
         return bits
     }
 
-    /// Calls `body(word, length)` for each run of pixels of one colour, in order.
-    @inline(__always)
-    static func forEachRun(_ rgba: [UInt8], _ body: (UInt32, Int) -> Void) {
+    /// Opaque 8-bit RGBA pixels as 0xRRGGBB words (alpha dropped).
+    static func words(rgba: [UInt8]) -> [UInt32] {
         rgba.withUnsafeBytes { raw in
-            let pixels = raw.count / 4
-            var i = 0
-            while i < pixels {
-                let word = raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self) & 0x00FF_FFFF
-                var j = i + 1
-                while j < pixels && raw.loadUnaligned(fromByteOffset: 4 * j, as: UInt32.self) & 0x00FF_FFFF == word {
-                    j += 1
-                }
-                body(word, j - i)
-                i = j
+            (0..<raw.count / 4).map { i in
+                let word = raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)  // R | G << 8 | B << 16 | A << 24
+                return (word & 0xFF) << 16 | (word & 0xFF00) | (word >> 16 & 0xFF)
             }
         }
     }
 
-    /// 0xRRGGBB of a pixel word, and back.
-    static func rgb(_ word: UInt32) -> UInt32 { (word & 0xFF) << 16 | (word & 0xFF00) | (word >> 16 & 0xFF) }
-    static func word(_ rgb: UInt32) -> UInt32 { (rgb & 0xFF) << 16 | (rgb & 0xFF00) | (rgb >> 16 & 0xFF) }
-
-    /// Each pixel's palette index.
-    func indices(of rgba: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: rgba.count / 4)
-        var nearestFound: [UInt32: UInt8] = [:]  // colours outside the palette, once each
-        out.withUnsafeMutableBufferPointer { out in
-            var position = 0
-            Palette.forEachRun(rgba) { word, length in
-                let index: UInt8
-                if let found = lookup.value(word) {
-                    index = UInt8(found)
-                } else if let found = nearestFound[word] {
-                    index = found
-                } else {
-                    index = nearest(Palette.rgb(word))
-                    nearestFound[word] = index
-                }
-                out.baseAddress!.advanced(by: position).update(repeating: index, count: length)
-                position += length
-            }
-        }
-        return out
+    /// Each pixel's palette index: the image's colours are mapped once each
+    /// (the nearest palette colour for one outside it), then its runs.
+    func indices(of image: PixelRuns) -> [UInt8] {
+        image.pixels(through: image.colors.map { lookup.value($0).map(UInt8.init) ?? nearest($0) })
     }
 
     private func nearest(_ key: UInt32) -> UInt8 {
