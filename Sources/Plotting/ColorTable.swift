@@ -28,15 +28,6 @@ struct ColorTable: Sendable {
         values[i] += amount
     }
 
-    /// The colour's value, or `next` for a colour not yet in the table, which
-    /// is then added with that value (numbering colours as they come).
-    mutating func number(_ word: UInt32, next: Int) -> Int {
-        let i = slot(word)
-        if words[i] != ColorTable.empty { return values[i] }
-        add(word, next)
-        return next
-    }
-
     func value(_ word: UInt32) -> Int? {
         let i = slot(word)
         return words[i] == ColorTable.empty ? nil : values[i]

@@ -20,13 +20,22 @@ public enum GIF {
 
     /// `encode(frames:…)` for frames of opaque pixels as 0xRRGGBB words.
     static func encode(rgbFrames frames: [[UInt32]], width: Int, height: Int, delay: Double, loop: Bool) -> [UInt8] {
-        guard !frames.isEmpty else { fail("GIF.encode: an animation needs at least one frame.") }
+        guard frames.allSatisfy({ $0.count == width * height }) else {
+            fail("GIF.encode: every frame must hold \(width)×\(height) pixels, up to 65,535 a side.")
+        }
+        return encode(
+            runs: parallelMap(frames.count) { PixelRuns(frames[$0]) }, width: width, height: height,
+            delay: delay, loop: loop)
+    }
+
+    /// `encode(frames:…)` for frames split into runs of one colour.
+    static func encode(runs: [PixelRuns], width: Int, height: Int, delay: Double, loop: Bool) -> [UInt8] {
+        guard !runs.isEmpty else { fail("GIF.encode: an animation needs at least one frame.") }
         guard width > 0, height > 0, width <= 65_535, height <= 65_535,
-            frames.allSatisfy({ $0.count == width * height })
+            runs.allSatisfy({ $0.count == width * height })
         else {
             fail("GIF.encode: every frame must hold \(width)×\(height) pixels, up to 65,535 a side.")
         }
-        let runs = parallelMap(frames.count) { PixelRuns(frames[$0]) }
         let palette = Palette(frames: runs)
         // LZW needs a code size of at least 2 bits; the colour table has 2^bits entries.
         let bits = max(2, palette.bitsPerIndex)
@@ -90,14 +99,35 @@ public struct Animation {
         self.loop = loop
     }
 
-    /// The GIF file's bytes. The frames are drawn one after another (their
-    /// markers on all cores): drawing whole frames side by side, text
-    /// included, hung now and then in a cell's forked process, two threads
-    /// waiting on the one-time initialisation of a `static let` of the text
-    /// code; they are then compressed on all cores.
+    /// The GIF file's bytes. The frames are drawn one at a time while
+    /// another core splits the frame before into runs of one colour; then
+    /// they are compressed on all cores. (Drawing whole frames side by side,
+    /// text included, hung now and then in a cell's forked process: two
+    /// threads waiting on the one-time initialisation of a `static let` of
+    /// the text code.)
     public func gif() -> [UInt8] {
-        GIF.encode(
-            rgbFrames: frames.map { $0.renderRGBWords() }, width: frames[0].pixelWidth,
-            height: frames[0].pixelHeight, delay: delay, loop: loop)
+        enum Work {
+            case drawn([UInt32])
+            case split(PixelRuns)
+            case none
+        }
+        var runs: [PixelRuns] = []
+        var previous: [UInt32]? = nil
+        for i in 0...frames.count {
+            let done = parallelMap(2) { task -> Work in
+                if task == 0 { return i < frames.count ? .drawn(frames[i].renderRGBWords()) : .none }
+                return previous.map { .split(PixelRuns($0)) } ?? .none
+            }
+            previous = nil
+            for work in done {
+                switch work {
+                case .drawn(let pixels): previous = pixels
+                case .split(let frame): runs.append(frame)
+                case .none: break
+                }
+            }
+        }
+        return GIF.encode(
+            runs: runs, width: frames[0].pixelWidth, height: frames[0].pixelHeight, delay: delay, loop: loop)
     }
 }
