@@ -45,7 +45,7 @@ __attribute__((target("avx512f"))) static size_t adam_update_avx512(
     const __m512 inverse_root = _mm512_set1_ps(1.0f / root_correction2), epsilon = _mm512_set1_ps(eps);
     const __m512 lr = _mm512_set1_ps(step_size), decay = _mm512_set1_ps(weight_decay);
     const __m512 half = _mm512_set1_ps(0.5f), three = _mm512_set1_ps(3.0f), two = _mm512_set1_ps(2.0f);
-    const __m512 zero = _mm512_setzero_ps();
+    const __m512 zero = _mm512_setzero_ps(), infinity = _mm512_set1_ps(INFINITY);
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         const __m512 th = _mm512_loadu_ps(theta + i);
@@ -54,12 +54,16 @@ __attribute__((target("avx512f"))) static size_t adam_update_avx512(
         const __m512 vi = _mm512_fmadd_ps(b2, _mm512_loadu_ps(v + i), _mm512_mul_ps(c2, _mm512_mul_ps(g, g)));
         _mm512_storeu_ps(m + i, mi);
         _mm512_storeu_ps(v + i, vi);
+        // v = +inf (g² overflowed) must give √v = inf and 1/d = 0, as sqrtf and
+        // the division do, not the Newton steps' 0·inf = NaN.
+        const __mmask16 infinite = _mm512_cmp_ps_mask(vi, infinity, _CMP_EQ_OQ);
         __m512 r = _mm512_rsqrt14_ps(vi);
         r = _mm512_mul_ps(_mm512_mul_ps(half, r), _mm512_fnmadd_ps(_mm512_mul_ps(vi, r), r, three));
-        const __m512 root = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(vi, zero, _CMP_GT_OQ), vi, r);
+        __m512 root = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(vi, zero, _CMP_GT_OQ) & ~infinite, vi, r);
+        root = _mm512_mask_blend_ps(infinite, root, infinity);
         const __m512 d = _mm512_fmadd_ps(root, inverse_root, epsilon);
         __m512 q = _mm512_rcp14_ps(d);
-        q = _mm512_mul_ps(q, _mm512_fnmadd_ps(d, q, two));
+        q = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(d, infinity, _CMP_LT_OQ), q, _mm512_fnmadd_ps(d, q, two));
         _mm512_storeu_ps(theta + i, _mm512_fnmadd_ps(_mm512_mul_ps(lr, mi), q, th));
     }
     return i;

@@ -28,10 +28,10 @@ private let parallelMultiplyAdds = 1 << 24
 private let parallelElements = 1 << 20
 /// A product on both cores goes to oneDNN's matmul; one on this core too
 /// from this many multiply-adds, with at least `oneDNNSide` rows and columns
-/// in C, otherwise to sgemm. On one core
-/// of this machine oneDNN's 128×128×128 products took 37–51 µs against
-/// sgemm's 45–63 (sgemm packs both matrices on every call and clears C
-/// before adding into it), but a 128×2×128 one 6–8 µs against 2.
+/// in C, otherwise to sgemm. On one core of this machine oneDNN's
+/// 128×128×128 products took 37–51 µs against sgemm's 45–63 (sgemm packs
+/// both matrices on every call and clears C before adding into it), but a
+/// 128×2×128 one 6–8 µs against 2.
 private let oneDNNMultiplyAdds = 1 << 15
 private let oneDNNSide = 16
 

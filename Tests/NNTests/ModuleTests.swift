@@ -181,6 +181,20 @@ final class OptimizerTests: XCTestCase {
         XCTAssertLessThan(worst, 2e-6)
     }
 
+    /// A finite gradient whose square overflows (v = +inf) leaves a
+    /// parameter where it was, as sqrtf and the division do (m/∞ = 0), on
+    /// the vector path too: a diverging run keeps a finite model.
+    func testAdamWithAnOverflowingSquareKeepsParametersFinite() {
+        let theta = Tensor(repeating: 0.5, shape: [40]).requiringGrad()
+        let adam = Adam([theta], lr: 100)
+        theta.grad = Tensor(repeating: 1e30, shape: [40])
+        adam.step()
+        XCTAssertEqual(theta.scalars, [Float](repeating: 0.5, count: 40))
+        theta.grad = Tensor(repeating: -3, shape: [40])
+        adam.step()
+        XCTAssertTrue(theta.scalars.allSatisfy(\.isFinite))
+    }
+
     func testAdamWeightDecayAddsToTheGradient() {
         let a = Tensor([1, -2]).requiringGrad()
         let b = Tensor([1, -2]).requiringGrad()
