@@ -59,9 +59,23 @@ extension Module {
         return found
     }
 
-    /// Every parameter, in declaration order (`module.parameters()`).
+    /// Every parameter, in declaration order (`module.parameters()`). The
+    /// walk builds no names, and a tree of the library's modules is walked
+    /// once (`FixedStructure`); the tensors that require a gradient now are
+    /// returned.
     public func parameters() -> [Tensor] {
-        namedParameters().map(\.tensor)
+        if let kept = FixedTrees.tensors(of: self) { return kept.filter(\.requiresGrad) }
+        var tensors: [Tensor] = []
+        var fixed = true
+        walkModuleTree(self, naming: false, allTensors: true) { _, item in
+            switch item {
+            case .parameter(let tensor): tensors.append(tensor)
+            case .module(let module): if !(module is any FixedStructure) { fixed = false }
+            case .buffer: break
+            }
+        }
+        if fixed { FixedTrees.keep(tensors, of: self) }
+        return tensors.filter(\.requiresGrad)
     }
 
     /// The number of trainable scalars.
@@ -130,49 +144,69 @@ private enum ModuleTreeItem {
 /// Walks a module tree by reflection, as PyTorch walks attributes: modules,
 /// parameters (stored tensors that require a gradient) and buffers, in
 /// declaration order, through nested modules, arrays, dictionaries (by key)
-/// and optionals. Each module and tensor is visited once, under its first path.
-private func walkModuleTree(_ root: any Module, _ visit: (String, ModuleTreeItem) -> Void) {
+/// and optionals. Each module and tensor is visited once, under its first path
+/// (with `naming: false`, under the empty path, and faster). With
+/// `allTensors`, stored tensors that require no gradient are reported as
+/// parameters too.
+private func walkModuleTree(
+    _ root: any Module, naming: Bool = true, allTensors: Bool = false, _ visit: (String, ModuleTreeItem) -> Void
+) {
     var seen = Set<ObjectIdentifier>()
     func walk(_ value: Any, _ prefix: String) {
-        if let tensor = value as? Tensor {
-            if tensor.requiresGrad && seen.insert(ObjectIdentifier(tensor)).inserted {
-                visit(prefix, .parameter(tensor))
-            }
-            return
-        }
-        if let buffer = value as? Buffer {
-            if seen.insert(ObjectIdentifier(buffer.wrappedValue)).inserted { visit(prefix, .buffer(buffer)) }
-            return
-        }
+        // Casts and conformance checks are most of a walk's time: each kind of
+        // value gets only those it can pass (modules and tensors are classes,
+        // a buffer is a struct; numbers and strings hold neither).
         let mirror = Mirror(reflecting: value)
-        if mirror.displayStyle == .optional {
+        switch mirror.displayStyle {
+        case nil:
+            return
+        case .optional?:
             // Unwrap first: a dynamic cast would see through the optional, and the
             // wrapped module would then be marked seen before it is searched.
             if let wrapped = mirror.children.first { walk(wrapped.value, prefix) }
             return
-        }
-        if let module = value as? any Module {
+        case .class?:
+            if let tensor = value as? Tensor {
+                if (allTensors || tensor.requiresGrad) && seen.insert(ObjectIdentifier(tensor)).inserted {
+                    visit(prefix, .parameter(tensor))
+                }
+                return
+            }
+            guard let module = value as? any Module else { return }  // only modules are searched among references
             guard seen.insert(ObjectIdentifier(module)).inserted else { return }
             visit(prefix, .module(module))
             if let container = module as? IndexedContainer {
-                for (index, element) in container.elements.enumerated() { walk(element, join(prefix, String(index))) }
+                for (index, element) in container.elements.enumerated() {
+                    walk(element, naming ? join(prefix, String(index)) : "")
+                }
                 return
             }
-        } else if mirror.displayStyle == .class {
-            return  // only modules and tensors are searched among references
-        }
-        if mirror.displayStyle == .dictionary {
+        case .struct?:
+            if let buffer = value as? Buffer {
+                if seen.insert(ObjectIdentifier(buffer.wrappedValue)).inserted { visit(prefix, .buffer(buffer)) }
+                return
+            }
+        case .dictionary?:
             // Entries are (key, value) pairs: name the value by its key, in key order.
             let entries = mirror.children.compactMap { entry -> (String, Any)? in
                 let pair = Array(Mirror(reflecting: entry.value).children)
                 return pair.count == 2 ? ("\(pair[0].value)", pair[1].value) : nil
             }.sorted { $0.0 < $1.0 }
-            for (key, child) in entries { walk(child, join(prefix, key)) }
+            for (key, child) in entries { walk(child, naming ? join(prefix, key) : "") }
             return
+        case .collection?, .set?:
+            // An array of numbers (the first element holds nothing) is not searched element by element.
+            if let first = mirror.children.first, Mirror(reflecting: first.value).displayStyle == nil { return }
+        default:
+            break
         }
         var current: Mirror? = mirror
         while let level = current {
             for (index, child) in level.children.enumerated() {
+                guard naming else {
+                    walk(child.value, "")
+                    continue
+                }
                 let label: String
                 switch level.displayStyle {
                 case .collection?, .set?: label = String(index)

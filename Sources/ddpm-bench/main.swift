@@ -89,7 +89,7 @@ func trainStep() -> Float {
     let loss = phase("forward (loss)") { diffusionLoss(model, x0, schedule: schedule) }  // antithetic t, MSE
     phase("zeroGrad") { optimizer.zeroGrad() }
     phase("backward") { loss.backward() }
-    phase("clipGradNorm") { clipGradNorm(optimizer.parameters, maxNorm: 1) }
+    phase("clipGradNorm") { clipGradNorm(model.parameters(), maxNorm: 1) }  // as the seed and reference_torch.py
     phase("Adam step") { optimizer.step() }
     return phase("item") { loss.item() }
 }

@@ -66,6 +66,53 @@ final class ModuleTests: XCTestCase {
     }
 }
 
+/// A user's module whose layer can be replaced (transfer learning).
+final class Replaceable: Module {
+    var head = Linear(2, 2)
+}
+
+final class ParameterListTests: XCTestCase {
+    /// A tree of the library's modules is walked once; later calls return the
+    /// same tensors in the same order as the named walk, and follow
+    /// `requiresGrad` as it changes (freezing a layer).
+    func testAFixedTreesParametersAreKeptAndFollowRequiresGrad() {
+        let model = Sequential([Linear(2, 3), ReLU(), Linear(3, 1)])
+        let named = model.namedParameters().map(\.tensor)
+        XCTAssertEqual(named.count, 4)
+        for _ in 0..<2 {
+            XCTAssertTrue(zip(model.parameters(), named).allSatisfy { $0 === $1 })
+            XCTAssertEqual(model.parameters().count, 4)
+        }
+        named[0].requiringGrad(false)
+        XCTAssertTrue(zip(model.parameters(), named.dropFirst()).allSatisfy { $0 === $1 })
+        XCTAssertEqual(model.parameters().count, 3)
+    }
+
+    /// A user's class may reassign a `var` layer: its tree is walked again on
+    /// every call, as PyTorch's `parameters()` sees the new layer.
+    func testAUsersModuleSeesAReplacedLayer() {
+        let model = Replaceable()
+        let before = model.parameters()
+        model.head = Linear(2, 5)
+        let after = model.parameters()
+        XCTAssertEqual(after.count, 2)
+        XCTAssertTrue(after[0] === model.head.weight)
+        XCTAssertFalse(before[0] === after[0])
+    }
+
+    /// The kept tensors do not outlive their model.
+    func testKeptTensorsGoWithTheirModel() {
+        weak var weight: Tensor?
+        do {
+            let model = Linear(4, 4)
+            _ = model.parameters()
+            weight = model.weight
+        }
+        _ = Linear(2, 2).parameters()  // keeping another tree drops the entries of trees that are gone
+        XCTAssertNil(weight)
+    }
+}
+
 final class LayerTests: XCTestCase {
     func testLinearComputesAffineMap() {
         let layer = Linear(3, 2)
