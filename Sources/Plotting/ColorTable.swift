@@ -1,62 +1,31 @@
 /// A map from 24-bit colours to counts or indices: open addressing with
-/// linear probing in a power-of-two table kept at most half full. The table
-/// is in manually allocated memory, so that a lookup (one per run of pixels
-/// of a frame, some 10⁵ a frame of a scatter plot) has neither bounds nor
-/// uniqueness checks; a table is filled by one owner, then only read.
-final class ColorTable: @unchecked Sendable {
+/// linear probing in a power-of-two table kept at most half full.
+struct ColorTable: Sendable {
     private static let empty = UInt32.max  // no 24-bit colour has this value
-    private var capacity = 1024
-    private var words: UnsafeMutablePointer<UInt32>
-    private var values: UnsafeMutablePointer<Int>
+    private var words = [UInt32](repeating: ColorTable.empty, count: 1024)
+    private var values = [Int](repeating: 0, count: 1024)
     private(set) var count = 0
-
-    init() {
-        words = .allocate(capacity: capacity)
-        words.initialize(repeating: ColorTable.empty, count: capacity)
-        values = .allocate(capacity: capacity)
-    }
-
-    deinit {
-        words.deallocate()
-        values.deallocate()
-    }
 
     @inline(__always)
     private func slot(_ word: UInt32) -> Int {
-        let mask = capacity - 1
+        let mask = words.count - 1
         var i = Int((word &* 2_654_435_761) >> 12) & mask
         while words[i] != ColorTable.empty && words[i] != word { i = (i + 1) & mask }
         return i
     }
 
-    /// The slot of a colour, added with value 0 if it is new.
-    @inline(__always)
-    private func entry(_ word: UInt32) -> Int {
+    /// Adds `amount` to the colour's value (a new colour starts at 0).
+    mutating func add(_ word: UInt32, _ amount: Int) {
         var i = slot(word)
         if words[i] == ColorTable.empty {
-            if 2 * (count + 1) > capacity {
+            if 2 * (count + 1) > words.count {
                 grow()
                 i = slot(word)
             }
             words[i] = word
-            values[i] = 0
             count += 1
         }
-        return i
-    }
-
-    /// Adds `amount` to the colour's value (a new colour starts at 0).
-    func add(_ word: UInt32, _ amount: Int) {
-        values[entry(word)] += amount
-    }
-
-    /// The colour's value, or `next` for a colour not yet in the table, which
-    /// is then added with that value (numbering colours as they come).
-    func number(_ word: UInt32, next: Int) -> Int {
-        let known = count
-        let i = entry(word)
-        if count > known { values[i] = next }
-        return values[i]
+        values[i] += amount
     }
 
     func value(_ word: UInt32) -> Int? {
@@ -65,18 +34,14 @@ final class ColorTable: @unchecked Sendable {
     }
 
     var entries: [(word: UInt32, value: Int)] {
-        (0..<capacity).filter { words[$0] != ColorTable.empty }.map { (words[$0], values[$0]) }
+        words.indices.filter { words[$0] != ColorTable.empty }.map { (words[$0], values[$0]) }
     }
 
-    private func grow() {
+    private mutating func grow() {
         let old = entries
-        words.deallocate()
-        values.deallocate()
-        capacity *= 2
-        words = .allocate(capacity: capacity)
-        words.initialize(repeating: ColorTable.empty, count: capacity)
-        values = .allocate(capacity: capacity)
+        words = [UInt32](repeating: ColorTable.empty, count: 2 * words.count)
+        values = [Int](repeating: 0, count: words.count)
         count = 0
-        for (word, value) in old { values[entry(word)] = value }
+        for (word, value) in old { add(word, value) }
     }
 }

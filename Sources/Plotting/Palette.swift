@@ -1,8 +1,10 @@
+import TensorCore
+
 /// The 256 most frequent colours of one or more opaque images, for indexed
 /// PNG and GIF: exact when the images have at most 256 colours (a plot: a
 /// few colours and their antialiased blends), otherwise each rarer colour
 /// becomes its nearest palette colour. The images come as runs of one colour
-/// (`PixelRuns`); the colours are looked up in
+/// (`PixelRuns`), counted on all cores; the colours are looked up in
 /// open-addressing tables (`ColorTable`) rather than `Dictionary`s, whose
 /// hashing was most of the time of encoding an animation.
 struct Palette: Sendable {
@@ -14,7 +16,7 @@ struct Palette: Sendable {
     private let lookup: ColorTable
 
     init(frames: [PixelRuns]) {
-        let frequency = ColorTable()
+        var frequency = ColorTable()
         for frame in frames {
             for (color, count) in zip(frame.colors, frame.counts) { frequency.add(color, count) }
         }
@@ -22,7 +24,7 @@ struct Palette: Sendable {
         let ranked = frequency.entries.map { (color: $0.word, count: $0.value) }
             .sorted { $0.count > $1.count || ($0.count == $1.count && $0.color < $1.color) }
         colors = ranked.prefix(256).map(\.color)
-        let lookup = ColorTable()
+        var lookup = ColorTable()
         for (i, color) in colors.enumerated() { lookup.add(color, i) }
         self.lookup = lookup
     }
@@ -32,6 +34,16 @@ struct Palette: Sendable {
         var bits = 1
         while 1 << bits < colors.count { bits += 1 }
         return bits
+    }
+
+    /// Opaque 8-bit RGBA pixels as 0xRRGGBB words (alpha dropped).
+    static func words(rgba: [UInt8]) -> [UInt32] {
+        rgba.withUnsafeBytes { raw in
+            (0..<raw.count / 4).map { i in
+                let word = raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)  // R | G << 8 | B << 16 | A << 24
+                return (word & 0xFF) << 16 | (word & 0xFF00) | (word >> 16 & 0xFF)
+            }
+        }
     }
 
     /// Each pixel's palette index: the image's colours are mapped once each

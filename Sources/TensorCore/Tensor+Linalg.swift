@@ -192,14 +192,6 @@ private enum Addend {
     case tensor(Tensor)
     /// Rows of a table, one index per output row.
     case rows(Tensor, [Int])
-
-    /// The tensor the term comes from (an input of the layer's graph node).
-    var tensor: Tensor? {
-        switch self {
-        case .none: nil
-        case .tensor(let e), .rows(let e, _): e
-        }
-    }
 }
 
 private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, relu: Bool) -> Tensor {
@@ -234,11 +226,16 @@ private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, 
         case .tensor(let e): out.update(from: e.storage.pointer, count: rows * outFeatures)
         case .rows(let table, let indices): ddpm_gather_rows(table.storage.pointer, indices, rows, outFeatures, out)
         }
+        var accumulate = true
+        if case .none = addend { accumulate = false }
         product(
             xp, transposeA: false, wp, transposeB: true, into: out, m: rows, n: outFeatures, k: inFeatures,
-            accumulate: addend.tensor != nil, bias: bias?.storage.pointer, relu: relu)
+            accumulate: accumulate, bias: bias?.storage.pointer, relu: relu)
     }
-    if let e = addend.tensor { inputs.append(e) }
+    switch addend {
+    case .none: break
+    case .tensor(let e), .rows(let e, _): inputs.append(e)
+    }
     func gradients(_ g: Tensor) -> [Tensor?] {
         let gp = g.storage.pointer
         // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g, ∂L/∂addend = g, ∂L/∂E[i] = Σ_{r: t_r = i} g_r
@@ -260,7 +257,12 @@ private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, 
         case .none: break
         case .tensor(let e): grads.append(e.requiresGrad ? g : nil)
         case .rows(let table, let indices):
-            grads.append(table.requiresGrad ? Tensor.rowsAdded(g, at: indices, into: table.shape) : nil)
+            grads.append(
+                table.requiresGrad
+                    ? Tensor.make(table.shape) { out in
+                        out.update(repeating: 0, count: table.count)
+                        ddpm_index_add_rows(gp, indices, rows, outFeatures, out)
+                    } : nil)
         }
         return grads
     }

@@ -146,12 +146,11 @@ void ddpm_column_sums(const float *x, size_t rows, size_t columns, float *out);
 /// on every row (a bias); `out` may be `x`.
 void ddpm_add_row(const float *x, const float *row, float *out, size_t rows, size_t columns);
 
-/// `count` standard normal samples, two per 64-bit random word (Box–Muller):
-/// with u₁ = (bits[i] >> 40 + 1)·2⁻²⁴ in (0, 1] and u₂ = ((bits[i] >> 16) &
-/// (2²⁴ − 1))·2⁻²⁴ in [0, 1), out[2i], out[2i+1] = √(−2 ln u₁)·(cos 2πu₂,
-/// sin 2πu₂), within about 10⁻⁷ of the exact values (polynomials for ln, sin
-/// and cos); an odd count uses the last word's first sample.
-void ddpm_box_muller(const uint64_t *bits, size_t count, float *out);
+/// Two standard normal samples per 64-bit random word (Box–Muller): with
+/// u₁ = (bits[i] >> 40 + 1)·2⁻²⁴ in (0, 1] and u₂ = ((bits[i] >> 16) & (2²⁴ − 1))·2⁻²⁴
+/// in [0, 1), out[2i], out[2i+1] = √(−2 ln u₁)·(cos 2πu₂, sin 2πu₂), within
+/// about 10⁻⁷ of the exact values (polynomials for ln, sin and cos).
+void ddpm_box_muller(const uint64_t *bits, size_t pairs, float *out);
 
 /// out[i·columns + j] = source[indices[i]·columns + j] for i < count (a row gather).
 void ddpm_gather_rows(const float *source, const long *indices, size_t count, size_t columns, float *out);
