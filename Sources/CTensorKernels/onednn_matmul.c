@@ -10,6 +10,7 @@
 // pointers change from call to call).
 #include "ctensorkernels.h"
 #include "onednn_context.h"
+#include <stdlib.h>
 
 typedef struct {
     size_t m, n, k;
@@ -18,9 +19,19 @@ typedef struct {
     dnnl_memory_t a, b, bias_memory, c;
 } matmul_primitive;
 
+// The last few shapes' primitives, replaced in turn.
 enum { kept_primitives = 16 };
-static matmul_primitive kept[kept_primitives];
-static int next_slot;
+typedef struct {
+    matmul_primitive entries[kept_primitives];
+    int next;
+} primitive_cache;
+
+// `ddpm_matmul`'s (one caller at a time), and one per OpenMP thread for the
+// tiles of `ddpm_linear_stack`, with the thread's own stream.
+enum { max_threads = 64 };
+static primitive_cache shared_cache;
+static primitive_cache thread_caches[max_threads];
+static dnnl_stream_t thread_streams[max_threads];
 
 static void matrix(dnnl_memory_desc_t *md, size_t rows, size_t columns, dnnl_format_tag_t tag) {
     dnnl_dims_t dims = {(dnnl_dim_t)rows, (dnnl_dim_t)columns};
@@ -37,7 +48,7 @@ static void release(matmul_primitive *p) {
     p->a = p->b = p->bias_memory = p->c = NULL;
 }
 
-static matmul_primitive *make(dnnl_engine_t engine, const matmul_primitive *key) {
+static matmul_primitive *make(dnnl_engine_t engine, const matmul_primitive *key, primitive_cache *cache) {
     matmul_primitive p = *key;
     dnnl_memory_desc_t a, b, bias, c;
     matrix(&a, p.m, p.k, p.transpose_a ? dnnl_ba : dnnl_ab);
@@ -70,22 +81,39 @@ static matmul_primitive *make(dnnl_engine_t engine, const matmul_primitive *key)
         release(&p);
         return NULL;
     }
-    matmul_primitive *slot = &kept[next_slot];
-    next_slot = (next_slot + 1) % kept_primitives;
+    matmul_primitive *slot = &cache->entries[cache->next];
+    cache->next = (cache->next + 1) % kept_primitives;
     release(slot);
     *slot = p;
     return slot;
 }
 
-static matmul_primitive *find(dnnl_engine_t engine, const matmul_primitive *key) {
+static matmul_primitive *find(dnnl_engine_t engine, const matmul_primitive *key, primitive_cache *cache) {
     for (int i = 0; i < kept_primitives; i++) {
-        matmul_primitive *p = &kept[i];
+        matmul_primitive *p = &cache->entries[i];
         if (p->primitive && p->m == key->m && p->n == key->n && p->k == key->k &&
             p->transpose_a == key->transpose_a && p->transpose_b == key->transpose_b && p->bias == key->bias &&
             p->accumulate == key->accumulate && p->relu == key->relu && p->single_thread == key->single_thread)
             return p;
     }
-    return make(engine, key);
+    return make(engine, key, cache);
+}
+
+// Runs a kept primitive on these operands, on `stream` or (NULL) the shared one.
+static int execute(matmul_primitive *p, dnnl_stream_t stream, const float *a, const float *b, const float *bias,
+                   float *c) {
+    if (dnnl_memory_set_data_handle(p->a, (void *)a) != dnnl_success ||
+        dnnl_memory_set_data_handle(p->b, (void *)b) != dnnl_success ||
+        dnnl_memory_set_data_handle(p->c, c) != dnnl_success ||
+        (bias && dnnl_memory_set_data_handle(p->bias_memory, (void *)bias) != dnnl_success))
+        return -1;
+    dnnl_exec_arg_t args[4] = {
+        {DNNL_ARG_SRC, p->a}, {DNNL_ARG_WEIGHTS, p->b}, {DNNL_ARG_DST, p->c}, {DNNL_ARG_BIAS, p->bias_memory}};
+    if (!stream) return ddpm_onednn_run(p->primitive, bias ? 4 : 3, args);
+    return dnnl_primitive_execute(p->primitive, stream, bias ? 4 : 3, args) == dnnl_success &&
+                   dnnl_stream_wait(stream) == dnnl_success
+               ? 0
+               : -1;
 }
 
 int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, const float *a, const float *b,
@@ -97,16 +125,66 @@ int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, 
     int saved_threads = single_thread ? ddpm_openmp_limit_threads(1) : 0;
     matmul_primitive key = {m,           n,           k,           transpose_a != 0, transpose_b != 0, bias != NULL,
                             accumulate != 0, relu != 0, single_thread != 0};
-    matmul_primitive *p = find(engine, &key);
-    int result = -1;
-    if (p && dnnl_memory_set_data_handle(p->a, (void *)a) == dnnl_success &&
-        dnnl_memory_set_data_handle(p->b, (void *)b) == dnnl_success &&
-        dnnl_memory_set_data_handle(p->c, c) == dnnl_success &&
-        (!bias || dnnl_memory_set_data_handle(p->bias_memory, (void *)bias) == dnnl_success)) {
-        dnnl_exec_arg_t args[4] = {
-            {DNNL_ARG_SRC, p->a}, {DNNL_ARG_WEIGHTS, p->b}, {DNNL_ARG_DST, p->c}, {DNNL_ARG_BIAS, p->bias_memory}};
-        result = ddpm_onednn_run(p->primitive, bias ? 4 : 3, args);
-    }
+    matmul_primitive *p = find(engine, &key, &shared_cache);
+    int result = p ? execute(p, NULL, a, b, bias, c) : -1;
     if (single_thread) ddpm_openmp_limit_threads(saved_threads);
     return result;
+}
+
+// Rows per tile of `ddpm_linear_stack`: a tile's input and output of 128
+// features (256 KB each) stay in a core's L2 cache from one layer to the
+// next. 512 rows took 0.49–0.50 s for seed 000's sampling, 256 rows 0.53–0.56,
+// 128 rows 0.58–0.62, 1,024 rows 0.49–0.53 (`ddpm-bench --only sampling`).
+enum { tile_rows = 512 };
+
+typedef struct {
+    dnnl_engine_t engine;
+    size_t rows, layers, widest;
+    const size_t *widths;
+    const float *const *weights, *const *biases;
+    const int *relu;
+    const float *x;
+    float *y;
+    int failed;
+} linear_stack_task;
+
+static void run_tiles(void *context, size_t begin, size_t end) {
+    linear_stack_task *task = context;
+    size_t me = ddpm_parallel_thread_number();
+    if (me >= max_threads ||
+        (!thread_streams[me] &&
+         dnnl_stream_create(&thread_streams[me], task->engine, dnnl_stream_default_flags) != dnnl_success)) {
+        __atomic_store_n(&task->failed, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    int saved_threads = ddpm_openmp_limit_threads(1);  // primitives made and run for this thread alone
+    float *scratch = malloc(2 * tile_rows * task->widest * sizeof(float));
+    int ok = scratch != NULL;
+    for (size_t tile = begin; ok && tile < end; tile++) {
+        size_t first = tile * tile_rows, m = task->rows - first < tile_rows ? task->rows - first : tile_rows;
+        const float *in = task->x + first * task->widths[0];
+        for (size_t l = 0; ok && l < task->layers; l++) {
+            float *out = l + 1 == task->layers ? task->y + first * task->widths[task->layers]
+                                               : scratch + (l % 2) * tile_rows * task->widest;
+            matmul_primitive key = {m, task->widths[l + 1], task->widths[l], 0, 1, task->biases[l] != NULL, 0,
+                                    task->relu[l] != 0, 1};
+            matmul_primitive *p = find(task->engine, &key, &thread_caches[me]);
+            ok = p && execute(p, thread_streams[me], in, task->weights[l], task->biases[l], out) == 0;
+            in = out;
+        }
+    }
+    free(scratch);
+    ddpm_openmp_limit_threads(saved_threads);
+    if (!ok) __atomic_store_n(&task->failed, 1, __ATOMIC_RELAXED);
+}
+
+int ddpm_linear_stack(size_t rows, size_t layers, const size_t *widths, const float *const *weights,
+                      const float *const *biases, const int *relu, const float *x, float *y) {
+    dnnl_engine_t engine = ddpm_onednn_engine();
+    if (!engine || layers == 0) return -1;
+    size_t widest = 1;
+    for (size_t l = 1; l < layers; l++) widest = widths[l] > widest ? widths[l] : widest;
+    linear_stack_task task = {engine, rows, layers, widest, widths, weights, biases, relu, x, y, 0};
+    ddpm_parallel_for((rows + tile_rows - 1) / tile_rows, 1, run_tiles, &task);
+    return task.failed ? -1 : 0;
 }

@@ -64,3 +64,7 @@ int ddpm_openmp_limit_threads(int threads) {
     if (threads != previous) set_threads(threads);
     return previous;
 }
+
+size_t ddpm_parallel_thread_number(void) {
+    return ddpm_openmp_ready() ? (size_t)thread_number() : 0;
+}

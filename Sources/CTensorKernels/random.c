@@ -5,7 +5,7 @@
 #include "vector_math.h"
 #include <math.h>
 
-VECTORISED void ddpm_box_muller(const uint64_t *restrict bits, size_t pairs, float *restrict out) {
+VECTORISED static void box_muller_pairs(const uint64_t *restrict bits, size_t pairs, float *restrict out) {
     for (size_t i = 0; i < pairs; i++) {
         const uint64_t b = bits[i];
         const float u1 = ((float)(b >> 40) + 1.0f) * 0x1p-24f;      // (0, 1]
@@ -38,5 +38,14 @@ VECTORISED void ddpm_box_muller(const uint64_t *restrict bits, size_t pairs, flo
         const float v = quarter == 0 ? sine : quarter == 1 ? cosine : quarter == 2 ? -sine : -cosine;
         out[2 * i] = r * c;
         out[2 * i + 1] = r * v;
+    }
+}
+
+void ddpm_box_muller(const uint64_t *bits, size_t count, float *out) {
+    box_muller_pairs(bits, count / 2, out);
+    if (count % 2) {  // the last word's first sample
+        float pair[2];
+        box_muller_pairs(bits + count / 2, 1, pair);
+        out[count - 1] = pair[0];
     }
 }

@@ -117,30 +117,37 @@ public final class MLPDiffusion: NoisePredictor {
         if let bad = t.first(where: { $0 < 0 || $0 >= steps }) {
             fail("MLPDiffusion: step \(bad) is out of range; this model was made for steps 0..<\(steps).")
         }
-        // A sampler asks about one step for every row: then E_i[t] is one row,
-        // folded into the layer's bias instead of being gathered for each row.
-        let uniform = t.allSatisfy { $0 == t[0] }
-        let rows = uniform ? [t[0]] : t
-        let features = embedding == .sinusoidal ? sinusoidalEmbedding(rows, dimension: width) : nil
+        let features = embedding == .sinusoidal ? sinusoidalEmbedding(uniform(t) ? [t[0]] : t, dimension: width) : nil
+        let e = { (i: Int, rows: [Int]) in features.map { self.stepProjections[i]($0) } ?? self.stepEmbeddings[i](rows)
+        }
+        if uniform(t) {
+            // A sampler asks about one step for every row: then E_i[t] is one row,
+            // folded into the layer's bias, and the four layers are one stack.
+            var layers = (0..<3).map { i in
+                let row = e(i, [t[0]]).reshape([width])
+                return (weight: linears[i].weight, bias: Optional(linears[i].bias.map { $0 + row } ?? row), relu: true)
+            }
+            layers.append((weight: linears[3].weight, bias: linears[3].bias, relu: false))
+            return linearStack(x, layers)
+        }
         var h = x
         for i in 0..<3 {
-            if embedding == .learned && !uniform {
+            if embedding == .learned {
                 // E_i[t] straight from the table into the layer's output.
                 h = linear(
                     h, weight: linears[i].weight, bias: linears[i].bias, embedding: stepEmbeddings[i].weight,
                     indices: t, relu: true)
-                continue
-            }
-            let e = features.map { stepProjections[i]($0) } ?? stepEmbeddings[i](rows)  // [rows, width]
-            if uniform {
-                let row = e.reshape([width])
-                h = linear(h, weight: linears[i].weight, bias: linears[i].bias.map { $0 + row } ?? row, relu: true)
             } else {
-                h = linear(h, weight: linears[i].weight, bias: linears[i].bias, addend: e, relu: true)
+                h = linear(h, weight: linears[i].weight, bias: linears[i].bias, addend: e(i, t), relu: true)
             }
         }
         return linears[3](h)
     }
+}
+
+/// Whether there are rows and every one asks about the same step.
+private func uniform(_ t: [Int]) -> Bool {
+    !t.isEmpty && t.allSatisfy { $0 == t[0] }
 }
 
 /// Sinusoidal features of steps (Vaswani et al. 2017, §3.5):

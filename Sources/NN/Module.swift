@@ -153,26 +153,24 @@ private func walkModuleTree(
 ) {
     var seen = Set<ObjectIdentifier>()
     func walk(_ value: Any, _ prefix: String) {
-        // Casts and conformance checks are most of a walk's time: each kind of
-        // value gets only those it can pass (modules and tensors are classes,
-        // a buffer is a struct; numbers and strings hold neither).
-        let mirror = Mirror(reflecting: value)
-        switch mirror.displayStyle {
-        case nil:
+        if let tensor = value as? Tensor {
+            if (allTensors || tensor.requiresGrad) && seen.insert(ObjectIdentifier(tensor)).inserted {
+                visit(prefix, .parameter(tensor))
+            }
             return
-        case .optional?:
+        }
+        if let buffer = value as? Buffer {
+            if seen.insert(ObjectIdentifier(buffer.wrappedValue)).inserted { visit(prefix, .buffer(buffer)) }
+            return
+        }
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
             // Unwrap first: a dynamic cast would see through the optional, and the
             // wrapped module would then be marked seen before it is searched.
             if let wrapped = mirror.children.first { walk(wrapped.value, prefix) }
             return
-        case .class?:
-            if let tensor = value as? Tensor {
-                if (allTensors || tensor.requiresGrad) && seen.insert(ObjectIdentifier(tensor)).inserted {
-                    visit(prefix, .parameter(tensor))
-                }
-                return
-            }
-            guard let module = value as? any Module else { return }  // only modules are searched among references
+        }
+        if let module = value as? any Module {
             guard seen.insert(ObjectIdentifier(module)).inserted else { return }
             visit(prefix, .module(module))
             if let container = module as? IndexedContainer {
@@ -181,12 +179,10 @@ private func walkModuleTree(
                 }
                 return
             }
-        case .struct?:
-            if let buffer = value as? Buffer {
-                if seen.insert(ObjectIdentifier(buffer.wrappedValue)).inserted { visit(prefix, .buffer(buffer)) }
-                return
-            }
-        case .dictionary?:
+        } else if mirror.displayStyle == .class {
+            return  // only modules and tensors are searched among references
+        }
+        if mirror.displayStyle == .dictionary {
             // Entries are (key, value) pairs: name the value by its key, in key order.
             let entries = mirror.children.compactMap { entry -> (String, Any)? in
                 let pair = Array(Mirror(reflecting: entry.value).children)
@@ -194,11 +190,6 @@ private func walkModuleTree(
             }.sorted { $0.0 < $1.0 }
             for (key, child) in entries { walk(child, naming ? join(prefix, key) : "") }
             return
-        case .collection?, .set?:
-            // An array of numbers (the first element holds nothing) is not searched element by element.
-            if let first = mirror.children.first, Mirror(reflecting: first.value).displayStyle == nil { return }
-        default:
-            break
         }
         var current: Mirror? = mirror
         while let level = current {

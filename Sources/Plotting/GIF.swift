@@ -15,16 +15,7 @@ public enum GIF {
             fail("GIF.encode: every frame must hold \(width)×\(height)×4 bytes of RGBA, up to 65,535 pixels a side.")
         }
         return encode(
-            rgbFrames: frames.map { Palette.words(rgba: $0) }, width: width, height: height, delay: delay, loop: loop)
-    }
-
-    /// `encode(frames:…)` for frames of opaque pixels as 0xRRGGBB words.
-    static func encode(rgbFrames frames: [[UInt32]], width: Int, height: Int, delay: Double, loop: Bool) -> [UInt8] {
-        guard frames.allSatisfy({ $0.count == width * height }) else {
-            fail("GIF.encode: every frame must hold \(width)×\(height) pixels, up to 65,535 a side.")
-        }
-        return encode(
-            runs: parallelMap(frames.count) { PixelRuns(frames[$0]) }, width: width, height: height,
+            runs: parallelMap(frames.count) { PixelRuns(rgba: frames[$0]) }, width: width, height: height,
             delay: delay, loop: loop)
     }
 

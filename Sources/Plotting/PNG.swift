@@ -22,7 +22,7 @@ public enum PNG {
             fail("PNG.encode: expected \(width)×\(height)×4 = \(width * height * 4) bytes of RGBA, got \(rgba.count).")
         }
         let opaque = stride(from: 3, to: rgba.count, by: 4).allSatisfy { rgba[$0] == 255 }
-        let runs = indexed && opaque ? PixelRuns(Palette.words(rgba: rgba)) : nil
+        let runs = indexed && opaque ? PixelRuns(rgba: rgba) : nil
         var palette = runs.map { Palette(frames: [$0]) }
         if palette?.isExact == false { palette = nil }
         let channels = palette != nil ? 1 : opaque ? 3 : 4

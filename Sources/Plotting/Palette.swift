@@ -1,10 +1,8 @@
-import TensorCore
-
 /// The 256 most frequent colours of one or more opaque images, for indexed
 /// PNG and GIF: exact when the images have at most 256 colours (a plot: a
 /// few colours and their antialiased blends), otherwise each rarer colour
 /// becomes its nearest palette colour. The images come as runs of one colour
-/// (`PixelRuns`), counted on all cores; the colours are looked up in
+/// (`PixelRuns`); the colours are looked up in
 /// open-addressing tables (`ColorTable`) rather than `Dictionary`s, whose
 /// hashing was most of the time of encoding an animation.
 struct Palette: Sendable {
@@ -34,16 +32,6 @@ struct Palette: Sendable {
         var bits = 1
         while 1 << bits < colors.count { bits += 1 }
         return bits
-    }
-
-    /// Opaque 8-bit RGBA pixels as 0xRRGGBB words (alpha dropped).
-    static func words(rgba: [UInt8]) -> [UInt32] {
-        rgba.withUnsafeBytes { raw in
-            (0..<raw.count / 4).map { i in
-                let word = raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)  // R | G << 8 | B << 16 | A << 24
-                return (word & 0xFF) << 16 | (word & 0xFF00) | (word >> 16 & 0xFF)
-            }
-        }
     }
 
     /// Each pixel's palette index: the image's colours are mapped once each

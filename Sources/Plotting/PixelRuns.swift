@@ -77,6 +77,18 @@ struct PixelRuns: Sendable {
         runs = Array(UnsafeBufferPointer(start: runBuffer, count: runCount))
     }
 
+    /// Splits opaque 8-bit RGBA pixels into runs (their alpha dropped).
+    init(rgba: [UInt8]) {
+        self.init(
+            rgba.withUnsafeBytes { raw in
+                (0..<raw.count / 4).map { i in
+                    // R | G << 8 | B << 16 | A << 24, as RGBA bytes load little-endian
+                    let word = raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
+                    return (word & 0xFF) << 16 | (word & 0xFF00) | (word >> 16 & 0xFF)
+                }
+            })
+    }
+
     /// Each pixel's entry of `table`, which maps the image's colour numbers.
     func pixels(through table: [UInt8]) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: count) { out, initialized in

@@ -72,25 +72,14 @@ public final class Generator: RandomNumberGenerator {
     /// drawn here, the transform runs in a vectorised C loop
     /// (`ddpm_box_muller`).
     func fillNormal(_ out: UnsafeMutablePointer<Float>, count: Int) {
-        let chunk = 1024
+        let chunk = 1024  // words at a time
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: chunk) { words in
-            let words = words.baseAddress!
             var done = 0
             while done < count {
-                let pairs = Swift.min(chunk, (count - done + 1) / 2)
-                for i in 0..<pairs { words[i] = next() }
-                let whole = Swift.min(pairs, (count - done) / 2)
-                ddpm_box_muller(words, whole, out + done)
-                if whole < pairs {  // an odd count: the last pair's first sample
-                    var last: (Float, Float) = (0, 0)
-                    withUnsafeMutablePointer(to: &last) { pointer in
-                        pointer.withMemoryRebound(to: Float.self, capacity: 2) {
-                            ddpm_box_muller(words + whole, 1, $0)
-                        }
-                    }
-                    out[count - 1] = last.0
-                }
-                done += 2 * pairs
+                let samples = Swift.min(2 * chunk, count - done)
+                for i in 0..<(samples + 1) / 2 { words[i] = next() }
+                ddpm_box_muller(words.baseAddress!, samples, out + done)
+                done += samples
             }
         }
     }

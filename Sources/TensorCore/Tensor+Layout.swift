@@ -155,16 +155,19 @@ extension Tensor {
         var newShape = shape
         newShape[0] = indices.count
         let source = storage.pointer
-        let result = Tensor.make(newShape) { out in
-            for (i, row) in indices.enumerated() {
-                (out + i * width).update(from: source + row * width, count: width)
-            }
-        }
+        let result = Tensor.make(newShape) { ddpm_gather_rows(source, indices, indices.count, width, $0) }
         let inputShape = shape
-        return result.recorded("GatherRows", [self]) { g in
-            let gradient = Tensor(repeating: 0, shape: inputShape)
-            ddpm_index_add_rows(g.storage.pointer, indices, indices.count, width, gradient.storage.pointer)
-            return [gradient]
+        return result.recorded("GatherRows", [self]) { g in [Tensor.rowsAdded(g, at: indices, into: inputShape)] }
+    }
+
+    /// The gradient of a row gather: a tensor of `shape`, zero but for the
+    /// rows of `g` added into the rows they were gathered from
+    /// (`index_add_` along the first axis).
+    static func rowsAdded(_ g: Tensor, at indices: [Int], into shape: [Int]) -> Tensor {
+        let width = g.count / Swift.max(indices.count, 1)
+        return make(shape) { out in
+            out.update(repeating: 0, count: shape.reduce(1, *))
+            ddpm_index_add_rows(g.storage.pointer, indices, indices.count, width, out)
         }
     }
 }

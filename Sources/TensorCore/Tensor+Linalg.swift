@@ -185,6 +185,44 @@ public func linear(
     return affine(x, weight: weight, bias: bias, addend: .rows(table, indices), relu: relu)
 }
 
+/// Linear layers one after another, y = f_L(… f_1(x)) with f_l(h) = h·W_lᵀ +
+/// b_l, then ReLU where `relu` (an MLP's `nn.Sequential` of `Linear` and
+/// `ReLU`). Without a gradient to record and with many rows (a sampler's
+/// batch), the rows go through all layers in tiles that stay in cache, the
+/// tiles shared among the cores, each core running oneDNN's matmul alone
+/// (`ddpm_linear_stack`): no intermediate tensors, and the product of two
+/// 10,000×128 layers reads its input from cache instead of memory. Otherwise
+/// (or if oneDNN is not there) it is `linear` layer by layer.
+public func linearStack(_ x: Tensor, _ layers: [(weight: Tensor, bias: Tensor?, relu: Bool)]) -> Tensor {
+    let recordsGraph =
+        GradMode.isEnabled
+        && (x.requiresGrad || layers.contains { $0.weight.requiresGrad || $0.bias?.requiresGrad == true })
+    var widths = [x.rank > 0 ? x.shape[x.rank - 1] : 0]
+    for layer in layers {
+        let fits =
+            layer.weight.rank == 2 && layer.weight.shape[1] == widths[widths.count - 1]
+            && (layer.bias.map { $0.shape == [layer.weight.shape[0]] } ?? true)
+        guard fits else { break }  // `linear` below names the misfit
+        widths.append(layer.weight.shape[0])
+    }
+    let rows = x.count / Swift.max(widths[0], 1)
+    if !recordsGraph && !layers.isEmpty && widths.count == layers.count + 1 && rows >= 512 {
+        var shape = x.shape
+        shape[shape.count - 1] = widths[layers.count]
+        var done = false
+        let y = Tensor.make(shape) { out in
+            let weights: [UnsafePointer<Float>?] = layers.map { UnsafePointer($0.weight.storage.pointer) }
+            let biases: [UnsafePointer<Float>?] = layers.map { $0.bias.map { UnsafePointer($0.storage.pointer) } }
+            let relu = layers.map { Int32($0.relu ? 1 : 0) }
+            done = withExtendedLifetime(layers) {
+                ddpm_linear_stack(rows, layers.count, widths, weights, biases, relu, x.storage.pointer, out) == 0
+            }
+        }
+        if done { return y }
+    }
+    return layers.reduce(x) { linear($0, weight: $1.weight, bias: $1.bias, relu: $1.relu) }
+}
+
 /// The term a linear layer adds to x·Wᵀ + b.
 private enum Addend {
     case none
@@ -192,6 +230,14 @@ private enum Addend {
     case tensor(Tensor)
     /// Rows of a table, one index per output row.
     case rows(Tensor, [Int])
+
+    /// The tensor the term comes from (an input of the layer's graph node).
+    var tensor: Tensor? {
+        switch self {
+        case .none: nil
+        case .tensor(let e), .rows(let e, _): e
+        }
+    }
 }
 
 private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, relu: Bool) -> Tensor {
@@ -226,16 +272,11 @@ private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, 
         case .tensor(let e): out.update(from: e.storage.pointer, count: rows * outFeatures)
         case .rows(let table, let indices): ddpm_gather_rows(table.storage.pointer, indices, rows, outFeatures, out)
         }
-        var accumulate = true
-        if case .none = addend { accumulate = false }
         product(
             xp, transposeA: false, wp, transposeB: true, into: out, m: rows, n: outFeatures, k: inFeatures,
-            accumulate: accumulate, bias: bias?.storage.pointer, relu: relu)
+            accumulate: addend.tensor != nil, bias: bias?.storage.pointer, relu: relu)
     }
-    switch addend {
-    case .none: break
-    case .tensor(let e), .rows(let e, _): inputs.append(e)
-    }
+    if let e = addend.tensor { inputs.append(e) }
     func gradients(_ g: Tensor) -> [Tensor?] {
         let gp = g.storage.pointer
         // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g, ∂L/∂addend = g, ∂L/∂E[i] = Σ_{r: t_r = i} g_r
@@ -257,12 +298,7 @@ private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, 
         case .none: break
         case .tensor(let e): grads.append(e.requiresGrad ? g : nil)
         case .rows(let table, let indices):
-            grads.append(
-                table.requiresGrad
-                    ? Tensor.make(table.shape) { out in
-                        out.update(repeating: 0, count: table.count)
-                        ddpm_index_add_rows(gp, indices, rows, outFeatures, out)
-                    } : nil)
+            grads.append(table.requiresGrad ? Tensor.rowsAdded(g, at: indices, into: table.shape) : nil)
         }
         return grads
     }

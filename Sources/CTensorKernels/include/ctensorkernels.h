@@ -61,6 +61,15 @@ void ddpm_set_block_allocator(void *(*allocate)(size_t bytes), void (*release)(v
 int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, const float *a, const float *b,
                 const float *bias, int accumulate, int relu, int single_thread, float *c);
 
+/// The rows of x (rows × widths[0]) through linear layers, y = f_L(… f_1(x))
+/// with f_l(h) = h·W_lᵀ + b_l, then ReLU where relu[l] (W_l in PyTorch's
+/// [widths[l+1], widths[l]] layout, b_l NULL for none): in tiles of rows that
+/// go through every layer while they are in cache, the tiles shared among
+/// OpenMP's threads, each running oneDNN's matmul alone. For inference (no
+/// gradient). Returns 0, or -1 when oneDNN cannot do it (y is then undefined).
+int ddpm_linear_stack(size_t rows, size_t layers, const size_t *widths, const float *const *weights,
+                      const float *const *biases, const int *relu, const float *x, float *y);
+
 /// Whether the convolutions run through oneDNN: 1 unless DDPM_CONV=im2col is
 /// set in the environment (for comparisons) or oneDNN failed to start.
 int ddpm_conv_uses_onednn(void);
@@ -69,6 +78,9 @@ int ddpm_conv_uses_onednn(void);
 /// cores) when n is at least 2·grain, else in one call on this thread.
 typedef void (*ddpm_range_body)(void *context, size_t begin, size_t end);
 void ddpm_parallel_for(size_t n, size_t grain, ddpm_range_body body, void *context);
+
+/// The calling thread's number in OpenMP's team (0 outside a parallel loop).
+size_t ddpm_parallel_thread_number(void);
 
 /// Makes OpenMP (libgomp, loaded by libdnnl) safe across fork() and returns
 /// whether it is there: its threads are released before every fork and
@@ -146,11 +158,12 @@ void ddpm_column_sums(const float *x, size_t rows, size_t columns, float *out);
 /// on every row (a bias); `out` may be `x`.
 void ddpm_add_row(const float *x, const float *row, float *out, size_t rows, size_t columns);
 
-/// Two standard normal samples per 64-bit random word (Box–Muller): with
-/// u₁ = (bits[i] >> 40 + 1)·2⁻²⁴ in (0, 1] and u₂ = ((bits[i] >> 16) & (2²⁴ − 1))·2⁻²⁴
-/// in [0, 1), out[2i], out[2i+1] = √(−2 ln u₁)·(cos 2πu₂, sin 2πu₂), within
-/// about 10⁻⁷ of the exact values (polynomials for ln, sin and cos).
-void ddpm_box_muller(const uint64_t *bits, size_t pairs, float *out);
+/// `count` standard normal samples, two per 64-bit random word (Box–Muller):
+/// with u₁ = (bits[i] >> 40 + 1)·2⁻²⁴ in (0, 1] and u₂ = ((bits[i] >> 16) &
+/// (2²⁴ − 1))·2⁻²⁴ in [0, 1), out[2i], out[2i+1] = √(−2 ln u₁)·(cos 2πu₂,
+/// sin 2πu₂), within about 10⁻⁷ of the exact values (polynomials for ln, sin
+/// and cos); an odd count uses the last word's first sample.
+void ddpm_box_muller(const uint64_t *bits, size_t count, float *out);
 
 /// out[i·columns + j] = source[indices[i]·columns + j] for i < count (a row gather).
 void ddpm_gather_rows(const float *source, const long *indices, size_t count, size_t columns, float *out);
