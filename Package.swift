@@ -20,6 +20,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "DDPM", type: .dynamic, targets: ["DDPM"]),
+        // Loaded into swift-frontend and ld.lld to keep them started (CellBuilder).
+        .library(name: "DDPMForkServer", type: .dynamic, targets: ["CForkServer"]),
         .executable(name: "ddpm-demo", targets: ["ddpm-demo"]),
         .executable(name: "ddpm-bench", targets: ["ddpm-bench"]),
         .executable(name: "ddpm-bench-unet", targets: ["ddpm-bench-unet"]),
@@ -66,6 +68,9 @@ let package = Package(
         .target(name: "CImageFiles", linkerSettings: [.linkedLibrary("jpeg")]),
         // The notebook runtime's C half: the interrupt flag, the call of a cell's entry point.
         .target(name: "CNotebookRuntime"),
+        // A fork server preloaded into the compiler and the linker (see its header).
+        // (SwiftPM links the Swift runtime into it too: loaded once, in the server.)
+        .target(name: "CForkServer", linkerSettings: [.linkedLibrary("dl")]),
 
         // The DSL, bottom to top.
         .target(name: "TensorCore", dependencies: ["COpenBLAS", "CTensorKernels"]),

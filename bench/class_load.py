@@ -1,8 +1,9 @@
 """A class on one server: K "Swift (DDPM)" kernels started at once, each
 running notebook 01's code cells top to bottom through jupyter_client, as
 students do at the start of a lesson. Per kernel: resident memory of the
-kernel and everything below it (the executor, the compiler while it runs,
-the language server), CPU seconds for the notebook (the kernel, its finished
+kernel and everything below it (the executor, the compiler and the linker
+kept started, the language server), as RSS and as PSS (shared pages counted
+as a share: what K kernels add up to on one machine), CPU seconds for the notebook (the kernel, its finished
 children — compiles and the executor's forks — and the live ones), and the
 cells' latency from execute_request to idle (p50, p90).
 
@@ -22,7 +23,7 @@ import threading
 import time
 
 from jupyter_client.manager import start_new_kernel
-from kernel_bench import memory_by_process, percentile, rss_mb, stat, tree
+from kernel_bench import memory_by_process, percentile, pss_mb, rss_mb, stat, tree
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -39,12 +40,14 @@ def reference_cells():
 
 
 def cpu_seconds(pid):
-    own = stat(pid)
-    total = sum(own[1:5]) if own else 0.0
-    for child in tree(pid)[1:]:
-        s = stat(child)
+    """CPU seconds of `pid` and every live process below it, each with its
+    reaped children's (the compiles the fork servers ran, the executor's
+    forks)."""
+    total = 0.0
+    for p in tree(pid):
+        s = stat(p)
         if s:
-            total += s[1] + s[2]
+            total += sum(s[1:5])
     return total
 
 
@@ -68,6 +71,7 @@ class Student(threading.Thread):
                 self.peak_mb = max(self.peak_mb, sum(rss_mb(p) for p in tree(self.pid)))
             time.sleep(2)  # settled: what an idle student's kernel holds
             self.idle_mb = sum(rss_mb(p) for p in tree(self.pid))
+            self.idle_pss_mb = sum(pss_mb(p) for p in tree(self.pid))
             self.by_process = memory_by_process(self.pid)
             self.cpu = cpu_seconds(self.pid)
         except Exception as error:  # reported below
@@ -93,10 +97,11 @@ def lesson(k, code, kernel_name):
 
 
 def summary(students):
-    """Median idle MB, peak MB, median CPU s, cell p50 and p90 (s), and the median kernel's MB by process."""
+    """Median idle MB (RSS, PSS), peak MB, median CPU s, cell p50 and p90 (s), and the median kernel's MB by process."""
     latencies = [t for s in students for t in s.latencies]
     middle = sorted(students, key=lambda s: s.idle_mb)[len(students) // 2]
-    return (statistics.median(s.idle_mb for s in students), max(s.peak_mb for s in students),
+    return (statistics.median(s.idle_mb for s in students), statistics.median(s.idle_pss_mb for s in students),
+            max(s.peak_mb for s in students),
             statistics.median(s.cpu for s in students), statistics.median(latencies), percentile(latencies, 90),
             middle.by_process)
 
@@ -110,7 +115,7 @@ def main():
     cores = os.cpu_count()
     print(f"{args.notebook}: {len(code)} code cells; reference bench/notebook01_torch.py: {len(reference)} cells "
           f"in ipykernel; {cores} cores")
-    print(f"{'K':>3} {'kernel':<10}{'wall':>8}{'idle MB/kernel':>16}{'peak MB':>9}{'CPU s/notebook':>16}"
+    print(f"{'K':>3} {'kernel':<10}{'wall':>8}{'idle MB/kernel':>16}{'idle PSS MB':>13}{'peak MB':>9}{'CPU s/notebook':>16}"
           f"{'cell p50':>10}{'cell p90':>10}   idle MB by process (median kernel)")
     for k in [int(v) for v in args.kernels.split(",")]:
         rows = {}
@@ -121,16 +126,16 @@ def main():
                 if failed:
                     print(f"{k:>3} {name:<10}: {len(failed)} kernel(s) failed: {failed[0]}")
                     continue
-                idle, peak, cpu, p50, p90, parts = rows[name] = summary(students)
+                idle, pss, peak, cpu, p50, p90, parts = rows[name] = summary(students)
                 by_process = ", ".join(f"{n} {mb:.0f}" for n, mb in sorted(parts.items(), key=lambda x: -x[1]))
-                print(f"{k:>3} {name:<10}{wall:>7.1f}s{idle:>16.0f}{peak:>9.0f}{cpu:>16.1f}"
+                print(f"{k:>3} {name:<10}{wall:>7.1f}s{idle:>16.0f}{pss:>13.0f}{peak:>9.0f}{cpu:>16.1f}"
                       f"{p50 * 1e3:>8.0f}ms{p90 * 1e3:>8.0f}ms   {by_process}")
             finally:
                 for s in students:
                     s.close()
         if len(rows) == 2:
-            (si, _, sc, s50, s90, _), (ri, _, rc, r50, r90, _) = rows["Swift"], rows["ipykernel"]
-            print(f"{k:>3} ratio: idle memory {si / ri:.2f}x ipykernel's, CPU {sc / rc:.2f}x, "
+            (si, sp, _, sc, s50, s90, _), (ri, rp, _, rc, r50, r90, _) = rows["Swift"], rows["ipykernel"]
+            print(f"{k:>3} ratio: idle memory {si / ri:.2f}x ipykernel's (PSS {sp / rp:.2f}x), CPU {sc / rc:.2f}x, "
                   f"cell p50 {s50 / r50:.2f}x, p90 {s90 / r90:.2f}x")
 
 

@@ -34,6 +34,20 @@ def rss_mb(pid):
     return 0.0
 
 
+def pss_mb(pid):
+    """Proportional resident memory in MB (Pss: pages shared with other
+    processes, such as the compiler's code in every kernel's fork server,
+    counted as a share); 0 when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def name(pid):
     try:
         with open(f"/proc/{pid}/comm") as f:

@@ -19,6 +19,7 @@ python_env .venv-bench-kernel jupyter_client==8.6.3 ipykernel==6.29.5 ipywidgets
 # takes about ten minutes more and answers about 20 ms sooner).
 swift build -c release --product DDPM >/dev/null
 swift build -c release --product ddpm-executor >/dev/null
+swift build -c release --product DDPMForkServer >/dev/null
 swift build --product ddpm-kernel >/dev/null
 .build/debug/ddpm-kernel install --prefix "$PWD/.venv-bench-kernel" --library-dir "$PWD/.build/release" >/dev/null
 export JUPYTER_PATH="$PWD/.venv-bench-kernel/share/jupyter"

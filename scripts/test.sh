@@ -22,6 +22,7 @@ swift format lint --strict -r Sources Tests Package.swift
 # minutes; latency through it is about 20 ms lower).
 swift build -c release --product DDPM
 swift build -c release --product ddpm-executor
+swift build -c release --product DDPMForkServer
 # A target that imports another without declaring it breaks the build, so
 # the dependency arrows in Package.swift stay the ones the code has.
 swift build --build-tests --explicit-target-dependency-import-check error

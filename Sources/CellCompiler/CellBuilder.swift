@@ -47,11 +47,22 @@ public struct CellBuilder: Sendable {
     public let directory: String
     /// Clang's module cache, kept across kernels (the first compile fills it).
     public let moduleCache: String
+    /// The compiler and the linker, kept started, by path (empty without
+    /// `Toolchain.forkServerLibrary`).
+    private let servers: [String: ForkServer]
 
     public init(toolchain: Toolchain, directory: String, moduleCache: String) {
         self.toolchain = toolchain
         self.directory = directory
         self.moduleCache = moduleCache
+        if let library = toolchain.forkServerLibrary {
+            servers = Dictionary(
+                uniqueKeysWithValues: [toolchain.frontend, toolchain.linker].map {
+                    ($0, ForkServer(tool: $0, library: library))
+                })
+        } else {
+            servers = [:]
+        }
     }
 
     public enum Outcome: Sendable {
@@ -116,10 +127,19 @@ public struct CellBuilder: Sendable {
     }
 
     /// Runs a tool and returns its exit status and its output (stdout and
-    /// stderr together). posix_spawn and waitpid, not Foundation's `Process`,
+    /// stderr together): through its fork server when there is one, else
+    /// started afresh. posix_spawn and waitpid, not Foundation's `Process`,
     /// whose `waitUntilExit` polls every 50 ms: that cost a one-line cell
     /// about 50 ms per tool (measured with the execute_reply's `timings`).
     private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        if let server = servers[executable] {
+            let log = URL(fileURLWithPath: directory).appendingPathComponent(
+                URL(fileURLWithPath: executable).lastPathComponent + ".log"
+            ).path
+            if let status = server.run(arguments, outputPath: log) {
+                return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+            }
+        }
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw ToolchainError("pipe: \(String(cString: strerror(errno)))") }
         var actions = posix_spawn_file_actions_t()

@@ -19,6 +19,16 @@ public struct Toolchain: Sendable {
     /// The folder of libDDPM.so.
     public var libraryDirectory: String
 
+    /// `libDDPMForkServer.so` beside libDDPM.so, which keeps the compiler and
+    /// the linker started (`ForkServer`), or nil if it was not built (the
+    /// tools are then started for every cell) or `DDPM_FORK_SERVER=0` is set
+    /// (for comparisons).
+    public var forkServerLibrary: String? {
+        let path = libraryDirectory + "/libDDPMForkServer.so"
+        guard ProcessInfo.processInfo.environment["DDPM_FORK_SERVER"] != "0" else { return nil }
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
     public init(
         frontend: String, linker: String, runtimeDirectory: String, runtimeObject: String,
         importPaths: [String], libraryDirectory: String
