@@ -14,7 +14,7 @@ struct Palette: Sendable {
     private let lookup: ColorTable
 
     init(frames: [PixelRuns]) {
-        var frequency = ColorTable()
+        let frequency = ColorTable()
         for frame in frames {
             for (color, count) in zip(frame.colors, frame.counts) { frequency.add(color, count) }
         }
@@ -22,7 +22,7 @@ struct Palette: Sendable {
         let ranked = frequency.entries.map { (color: $0.word, count: $0.value) }
             .sorted { $0.count > $1.count || ($0.count == $1.count && $0.color < $1.color) }
         colors = ranked.prefix(256).map(\.color)
-        var lookup = ColorTable()
+        let lookup = ColorTable()
         for (i, color) in colors.enumerated() { lookup.add(color, i) }
         self.lookup = lookup
     }

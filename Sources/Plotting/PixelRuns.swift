@@ -4,77 +4,42 @@
 /// per image: a run holds the image's own number for its colour.
 struct PixelRuns: Sendable {
     /// The image's distinct colours (0xRRGGBB), in order of first appearance.
-    let colors: [UInt32]
+    private(set) var colors: [UInt32] = []
     /// How many pixels have each colour.
-    let counts: [Int]
+    private(set) var counts: [Int] = []
     /// Each run's colour (a position in `colors`) in the high 32 bits, its
     /// length in the low 32.
-    private let runs: [UInt64]
+    private var runs: [UInt64] = []
     /// The number of pixels.
     let count: Int
 
     /// Splits opaque pixels (0xRRGGBB words) into runs. A scatter plot of
-    /// 10,000 antialiased markers has some 10⁵ runs a frame, so the loop keeps
-    /// its state in raw buffers: an open-addressing table of the colours seen
-    /// (linear probing, at most half full), the runs written unchecked.
+    /// 10,000 antialiased markers has some 10⁵ runs a frame: they are written
+    /// unchecked into a buffer of the worst case's size, then copied out.
     init(_ pixels: [UInt32]) {
         count = pixels.count
-        var colors: [UInt32] = []
-        var counts: [Int] = []
-        let runBuffer = UnsafeMutablePointer<UInt64>.allocate(capacity: Swift.max(1, pixels.count))
-        defer { runBuffer.deallocate() }
-        var tableSize = 1024
-        var keys = UnsafeMutablePointer<UInt32>.allocate(capacity: tableSize)
-        var numbers = UnsafeMutablePointer<UInt32>.allocate(capacity: tableSize)
-        keys.initialize(repeating: UInt32.max, count: tableSize)  // no 24-bit colour is UInt32.max
-        defer {
-            keys.deallocate()
-            numbers.deallocate()
-        }
-        func slot(_ color: UInt32) -> Int {
-            var i = Int((color &* 2_654_435_761) >> 12) & (tableSize - 1)
-            while keys[i] != UInt32.max && keys[i] != color { i = (i + 1) & (tableSize - 1) }
-            return i
-        }
-        var runCount = 0
+        let numbers = ColorTable()  // colour → its position in `colors`
+        let buffer = UnsafeMutablePointer<UInt64>.allocate(capacity: Swift.max(1, pixels.count))
+        defer { buffer.deallocate() }
+        var written = 0
         pixels.withUnsafeBufferPointer { pixels in
             var i = 0
             while i < pixels.count {
                 let color = pixels[i]
                 var j = i + 1
                 while j < pixels.count && pixels[j] == color { j += 1 }
-                var s = slot(color)
-                if keys[s] == UInt32.max {  // a new colour
-                    if 2 * (colors.count + 1) > tableSize {
-                        let (oldKeys, oldNumbers, oldSize) = (keys, numbers, tableSize)
-                        tableSize *= 2
-                        keys = .allocate(capacity: tableSize)
-                        numbers = .allocate(capacity: tableSize)
-                        keys.initialize(repeating: UInt32.max, count: tableSize)
-                        for k in 0..<oldSize where oldKeys[k] != UInt32.max {
-                            let t = slot(oldKeys[k])
-                            keys[t] = oldKeys[k]
-                            numbers[t] = oldNumbers[k]
-                        }
-                        oldKeys.deallocate()
-                        oldNumbers.deallocate()
-                        s = slot(color)
-                    }
-                    keys[s] = color
-                    numbers[s] = UInt32(colors.count)
+                let number = numbers.number(color, next: colors.count)
+                if number == colors.count {
                     colors.append(color)
                     counts.append(0)
                 }
-                let number = numbers[s]
-                counts.withUnsafeMutableBufferPointer { $0[Int(number)] += j - i }
-                runBuffer[runCount] = UInt64(number) << 32 | UInt64(j - i)
-                runCount += 1
+                counts.withUnsafeMutableBufferPointer { $0[number] += j - i }
+                buffer[written] = UInt64(number) << 32 | UInt64(j - i)
+                written += 1
                 i = j
             }
         }
-        self.colors = colors
-        self.counts = counts
-        runs = Array(UnsafeBufferPointer(start: runBuffer, count: runCount))
+        runs = Array(UnsafeBufferPointer(start: buffer, count: written))
     }
 
     /// Splits opaque 8-bit RGBA pixels into runs (their alpha dropped).
