@@ -10,6 +10,7 @@
 // pointers change from call to call).
 #include "ctensorkernels.h"
 #include "onednn_context.h"
+#include "vector_math.h"
 #include <stdlib.h>
 
 typedef struct {
@@ -133,9 +134,31 @@ int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, 
 
 // Rows per tile of `ddpm_linear_stack`: a tile's input and output of 128
 // features (256 KB each) stay in a core's L2 cache from one layer to the
-// next. 512 rows took 0.49–0.50 s for seed 000's sampling, 256 rows 0.53–0.56,
-// 128 rows 0.58–0.62, 1,024 rows 0.49–0.53 (`ddpm-bench --only sampling`).
+// next. Seed 000's sampling took 0.49–0.50 s with 512 rows, 0.53–0.56 with
+// 256, 0.58–0.62 with 128 and 0.49–0.53 with 1,024 when the tiles were split
+// evenly between the cores; taken in turn, 0.41–0.46 with 512 rows and
+// 0.41–0.49 with 256 (`ddpm-bench --only sampling`, alternating runs).
 enum { tile_rows = 512 };
+
+// A layer with at most this many outputs (the MLP's last, 128 → 2) is a dot
+// product per output and row here: oneDNN's matmul took 25 µs for a
+// 512×128 → 2 tile (5 GFLOP/s), bound by its setup.
+enum { narrow_outputs = 8 };
+
+// out[r·n + o] = b[o] + Σ_k in[r·k + j]·W[o·k + j] (then ReLU), for n ≤ narrow_outputs.
+VECTORISED static void narrow_layer(const float *restrict in, size_t rows, size_t k, const float *restrict w,
+                                    const float *restrict bias, size_t n, int relu, float *restrict out) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = in + r * k;
+        for (size_t o = 0; o < n; o++) {
+            const float *weights = w + o * k;
+            float sum = 0;
+            for (size_t j = 0; j < k; j++) sum += row[j] * weights[j];
+            sum += bias ? bias[o] : 0.0f;
+            out[r * n + o] = relu && sum < 0 ? 0.0f : sum;
+        }
+    }
+}
 
 typedef struct {
     dnnl_engine_t engine;
@@ -145,10 +168,12 @@ typedef struct {
     const int *relu;
     const float *x;
     float *y;
+    size_t tiles, next_tile;  // tiles are taken in turn, so a core slowed by other work takes fewer
     int failed;
 } linear_stack_task;
 
 static void run_tiles(void *context, size_t begin, size_t end) {
+    (void)begin, (void)end;
     linear_stack_task *task = context;
     size_t me = ddpm_parallel_thread_number();
     if (me >= max_threads ||
@@ -160,16 +185,21 @@ static void run_tiles(void *context, size_t begin, size_t end) {
     int saved_threads = ddpm_openmp_limit_threads(1);  // primitives made and run for this thread alone
     float *scratch = malloc(2 * tile_rows * task->widest * sizeof(float));
     int ok = scratch != NULL;
-    for (size_t tile = begin; ok && tile < end; tile++) {
+    for (size_t tile; ok && (tile = __atomic_fetch_add(&task->next_tile, 1, __ATOMIC_RELAXED)) < task->tiles;) {
         size_t first = tile * tile_rows, m = task->rows - first < tile_rows ? task->rows - first : tile_rows;
         const float *in = task->x + first * task->widths[0];
         for (size_t l = 0; ok && l < task->layers; l++) {
             float *out = l + 1 == task->layers ? task->y + first * task->widths[task->layers]
                                                : scratch + (l % 2) * tile_rows * task->widest;
-            matmul_primitive key = {m, task->widths[l + 1], task->widths[l], 0, 1, task->biases[l] != NULL, 0,
-                                    task->relu[l] != 0, 1};
-            matmul_primitive *p = find(task->engine, &key, &thread_caches[me]);
-            ok = p && execute(p, thread_streams[me], in, task->weights[l], task->biases[l], out) == 0;
+            if (task->widths[l + 1] <= narrow_outputs) {
+                narrow_layer(in, m, task->widths[l], task->weights[l], task->biases[l], task->widths[l + 1],
+                             task->relu[l], out);
+            } else {
+                matmul_primitive key = {m, task->widths[l + 1], task->widths[l], 0, 1, task->biases[l] != NULL, 0,
+                                        task->relu[l] != 0, 1};
+                matmul_primitive *p = find(task->engine, &key, &thread_caches[me]);
+                ok = p && execute(p, thread_streams[me], in, task->weights[l], task->biases[l], out) == 0;
+            }
             in = out;
         }
     }
@@ -184,7 +214,8 @@ int ddpm_linear_stack(size_t rows, size_t layers, const size_t *widths, const fl
     if (!engine || layers == 0) return -1;
     size_t widest = 1;
     for (size_t l = 1; l < layers; l++) widest = widths[l] > widest ? widths[l] : widest;
-    linear_stack_task task = {engine, rows, layers, widest, widths, weights, biases, relu, x, y, 0};
-    ddpm_parallel_for((rows + tile_rows - 1) / tile_rows, 1, run_tiles, &task);
+    size_t tiles = (rows + tile_rows - 1) / tile_rows;
+    linear_stack_task task = {engine, rows, layers, widest, widths, weights, biases, relu, x, y, tiles, 0, 0};
+    ddpm_parallel_for(tiles, 1, run_tiles, &task);
     return task.failed ? -1 : 0;
 }
