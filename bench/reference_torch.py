@@ -16,15 +16,17 @@ import torch.nn as nn
 
 torch.manual_seed(0)
 steps_arg = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 2000
+only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None  # one part, as ddpm-bench --only
 
 # matmul
-n = 512
-a, b = torch.randn(n, n), torch.randn(n, n)
-torch.mm(a, b)
-best = min(
-    (lambda t0: (torch.mm(a, b), time.perf_counter() - t0)[1])(time.perf_counter()) for _ in range(20)
-)
-print(f"torch matmul 512x512x512: {2 * n**3 / best / 1e9:.1f} GFLOP/s")
+if only in (None, "matmul"):
+    n = 512
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.mm(a, b)
+    best = min(
+        (lambda t0: (torch.mm(a, b), time.perf_counter() - t0)[1])(time.perf_counter()) for _ in range(20)
+    )
+    print(f"torch matmul 512x512x512: {2 * n**3 / best / 1e9:.1f} GFLOP/s")
 
 # the seeds' MLP
 num_steps = 100
@@ -93,21 +95,23 @@ def train(count, source):
     return last
 
 
-source = batches()
-train(50, source)
-# Five stretches, as ddpm-bench: the mean over all steps and the fastest stretch.
-stretch = max(1, steps_arg // 5)
-stretches = []
-t0 = time.perf_counter()
-for start in range(0, steps_arg, stretch):
-    count = min(stretch, steps_arg - start)
-    s0 = time.perf_counter()
-    last = train(count, source)
-    stretches.append((time.perf_counter() - s0) / count)
-elapsed = time.perf_counter() - t0
-print(f"torch MLP training step (width 128, batch 128): {elapsed / steps_arg * 1e6:.1f} µs/step "
-      f"over {steps_arg} steps, fastest stretch of {stretch} {min(stretches) * 1e6:.1f} µs/step "
-      f"(loss {last:.3f}), {torch.get_num_threads()} threads")
+if only in (None, "training"):
+    source = batches()
+    train(50, source)
+    # Five stretches, as ddpm-bench: the mean over all steps and the fastest stretch.
+    stretch = max(1, steps_arg // 5)
+    stretches = []
+    t0 = time.perf_counter()
+    for start in range(0, steps_arg, stretch):
+        count = min(stretch, steps_arg - start)
+        s0 = time.perf_counter()
+        last = train(count, source)
+        stretches.append((time.perf_counter() - s0) / count)
+    elapsed = time.perf_counter() - t0
+    print(f"torch MLP training step (width 128, batch 128): {elapsed / steps_arg * 1e6:.1f} µs/step "
+          f"over {steps_arg} steps, fastest stretch of {stretch} {min(stretches) * 1e6:.1f} µs/step "
+          f"(loss {last:.3f}), {torch.get_num_threads()} threads")
+
 
 def p_sample(model, x, t):
     t = torch.tensor([t])
@@ -129,12 +133,14 @@ def p_sample_loop(model, shape):
 
 # Seed 000's p_sample_loop on 10,000 points, under no_grad (the seed itself
 # also records the autograd graph, which is slower).
-with torch.no_grad():
-    p_sample_loop(model, (1000, 2))
-    best = min((lambda t0: (p_sample_loop(model, (10_000, 2)), time.perf_counter() - t0)[1])(time.perf_counter())
-               for _ in range(3))
-print(f"torch sampling 10,000 points through {num_steps} steps: {best:.3f} s")
+if only in (None, "sampling"):
+    with torch.no_grad():
+        p_sample_loop(model, (1000, 2))
+        best = min((lambda t0: (p_sample_loop(model, (10_000, 2)), time.perf_counter() - t0)[1])(time.perf_counter())
+                   for _ in range(3))
+    print(f"torch sampling 10,000 points through {num_steps} steps: {best:.3f} s")
 
-import resource
+if only is None:
+    import resource
 
-print(f"torch peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB resident")
+    print(f"torch peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB resident")
