@@ -22,30 +22,28 @@ def stat(pid):
         return None
 
 
-def rss_mb(pid):
-    """Resident memory in MB (VmRSS); 0 when the process is gone."""
+def _kb_field_mb(path, field):
+    """A `Field:   N kB` line of a /proc file, in MB; 0 when the process is gone."""
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(path) as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def rss_mb(pid):
+    """Resident memory in MB (VmRSS); 0 when the process is gone."""
+    return _kb_field_mb(f"/proc/{pid}/status", "VmRSS")
 
 
 def pss_mb(pid):
     """Proportional resident memory in MB (Pss: pages shared with other
     processes, such as the compiler's code in every kernel's fork server,
     counted as a share); 0 when the process is gone."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return _kb_field_mb(f"/proc/{pid}/smaps_rollup", "Pss")
 
 
 def name(pid):
