@@ -39,8 +39,10 @@ public struct CompilerDiagnostic: Equatable, Sendable {
 /// modules"): `swift-frontend` in script mode, with testing enabled, emits `Cell<k>.o` and
 /// `Cell<k>.swiftmodule` with debug info (so that a trap's backtrace names
 /// the cell's line), then `ld.lld` links `libCell<k>.so`. Symbols of the
-/// DSL and of earlier cells stay undefined in the library; the executor has
-/// loaded them globally before it loads the cell.
+/// Swift runtime, the DSL and earlier cells stay undefined in the library
+/// (none of those is linked in or named as needed); the executor has loaded
+/// them globally before it loads the cell. Both tools run through fork
+/// servers when `libDDPMForkServer.so` is built (`ForkServer`).
 public struct CellBuilder: Sendable {
     public let toolchain: Toolchain
     /// Where sources, objects, modules and libraries of cells go.
@@ -112,7 +114,10 @@ public struct CellBuilder: Sendable {
                 "-shared", "-o", library, toolchain.runtimeObject, base + ".o",
                 "-L", toolchain.runtimeDirectory, "-L", toolchain.libraryDirectory,
                 "-rpath", toolchain.runtimeDirectory, "-rpath", toolchain.libraryDirectory,
-                "-lswiftSwiftOnoneSupport", "-lswiftCore", "-lDDPM",
+                // Not -lswiftCore and -lDDPM: the executor has loaded both
+                // globally, and reading their symbol tables was half of
+                // the link (16–24 ms → 8–10 ms a one-line cell).
+                "-lswiftSwiftOnoneSupport",
             ])
         durations.link = Date().timeIntervalSince(started) - durations.frontend
         guard link.status == 0 else {
