@@ -145,7 +145,7 @@ enum { tile_rows = 512 };
 // 512×128 → 2 tile (5 GFLOP/s), bound by its setup.
 enum { narrow_outputs = 8 };
 
-// out[r·n + o] = b[o] + Σ_k in[r·k + j]·W[o·k + j] (then ReLU), for n ≤ narrow_outputs.
+// out[r·n + o] = b[o] + Σ_j in[r·k + j]·W[o·k + j] (then ReLU), for n ≤ narrow_outputs.
 VECTORISED static void narrow_layer(const float *restrict in, size_t rows, size_t k, const float *restrict w,
                                     const float *restrict bias, size_t n, int relu, float *restrict out) {
     for (size_t r = 0; r < rows; r++) {

@@ -117,14 +117,13 @@ public final class MLPDiffusion: NoisePredictor {
         if let bad = t.first(where: { $0 < 0 || $0 >= steps }) {
             fail("MLPDiffusion: step \(bad) is out of range; this model was made for steps 0..<\(steps).")
         }
-        let features = embedding == .sinusoidal ? sinusoidalEmbedding(uniform(t) ? [t[0]] : t, dimension: width) : nil
-        let e = { (i: Int, rows: [Int]) in features.map { self.stepProjections[i]($0) } ?? self.stepEmbeddings[i](rows)
-        }
-        if uniform(t) {
+        let sameStep = uniform(t)
+        let features = embedding == .sinusoidal ? sinusoidalEmbedding(sameStep ? [t[0]] : t, dimension: width) : nil
+        if sameStep {
             // A sampler asks about one step for every row: then E_i[t] is one row,
             // folded into the layer's bias, and the four layers are one stack.
             var layers = (0..<3).map { i in
-                let row = e(i, [t[0]]).reshape([width])
+                let row = stepEmbedding(i, [t[0]], features).reshape([width])
                 return (weight: linears[i].weight, bias: Optional(linears[i].bias.map { $0 + row } ?? row), relu: true)
             }
             layers.append((weight: linears[3].weight, bias: linears[3].bias, relu: false))
@@ -138,10 +137,18 @@ public final class MLPDiffusion: NoisePredictor {
                     h, weight: linears[i].weight, bias: linears[i].bias, embedding: stepEmbeddings[i].weight,
                     indices: t, relu: true)
             } else {
-                h = linear(h, weight: linears[i].weight, bias: linears[i].bias, addend: e(i, t), relu: true)
+                h = linear(
+                    h, weight: linears[i].weight, bias: linears[i].bias, addend: stepEmbedding(i, t, features),
+                    relu: true)
             }
         }
         return linears[3](h)
+    }
+
+    /// E_i[t] for the rows' steps `[rows, width]`: rows of the learned table,
+    /// or the projection of their sinusoidal `features`.
+    private func stepEmbedding(_ i: Int, _ rows: [Int], _ features: Tensor?) -> Tensor {
+        features.map { stepProjections[i]($0) } ?? stepEmbeddings[i](rows)
     }
 }
 
