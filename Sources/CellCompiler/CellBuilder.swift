@@ -102,7 +102,7 @@ public struct CellBuilder: Sendable {
             "-module-cache-path", moduleCache, "-I", directory,
         ]
         for path in toolchain.importPaths { arguments += ["-I", path] }
-        let compile = try run(toolchain.frontend, arguments)
+        let compile = try run(toolchain.frontend, arguments, log: base + ".compile.log")
         durations.frontend = Date().timeIntervalSince(started)
         guard compile.status == 0 else {
             return .failed(CompilerDiagnostic.parse(compile.output), output: compile.output)
@@ -118,7 +118,7 @@ public struct CellBuilder: Sendable {
                 // globally, and reading their symbol tables was half of
                 // the link (16–24 ms → 8–10 ms a one-line cell).
                 "-lswiftSwiftOnoneSupport",
-            ])
+            ], log: base + ".link.log")
         durations.link = Date().timeIntervalSince(started) - durations.frontend
         guard link.status == 0 else {
             return .failed(
@@ -132,15 +132,16 @@ public struct CellBuilder: Sendable {
     }
 
     /// Runs a tool and returns its exit status and its output (stdout and
-    /// stderr together): through its fork server when there is one, else
-    /// started afresh. posix_spawn and waitpid, not Foundation's `Process`,
+    /// stderr together): through its fork server when there is one (its
+    /// output goes through the file `log`), else started afresh. posix_spawn and waitpid, not Foundation's `Process`,
     /// whose `waitUntilExit` polls every 50 ms: that cost a one-line cell
     /// about 50 ms per tool (measured with the execute_reply's `timings`).
-    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    private func run(_ executable: String, _ arguments: [String], log: String) throws -> (
+        status: Int32, output: String
+    ) {
+        // The log is the module's own: the warm-up compile may run between a
+        // cell's run and the reading of its output.
         if let server = servers[executable] {
-            let log = URL(fileURLWithPath: directory).appendingPathComponent(
-                URL(fileURLWithPath: executable).lastPathComponent + ".log"
-            ).path
             if let status = server.run(arguments, outputPath: log) {
                 return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
             }
