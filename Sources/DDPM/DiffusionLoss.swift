@@ -26,10 +26,10 @@ public func diffusionLoss(
     if let labels, labels.count != batch {
         fail("diffusionLoss: x0 has \(batch) rows but \(labels.count) labels were given; give one label per row.")
     }
-    let difference = noise - model(xt, t, labels: labels)
+    let prediction = model(xt, t, labels: labels)
     switch type {
-    case .mse: return difference.square().mean()
-    case .l1: return difference.abs().mean()
+    case .mse: return prediction.mseLoss(noise)
+    case .l1: return (noise - prediction).abs().mean()
     }
 }
 

@@ -127,6 +127,9 @@ final class GradCheckTests: XCTestCase {
             $0[0].sum(axes: [0, 2])
         }
         check("mean", s, { $0[0].mean() }) { Ref([], [$0[0].values.reduce(0, +) / 24]) }
+        check("mseLoss", [[2, 3, 4], [2, 3, 4]], { $0[0].mseLoss($0[1]) }) { r in
+            Ref([], [zip(r[0].values, r[1].values).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / 24])
+        }
         check("mean axis -1 keepDims", s, { $0[0].mean(axis: -1, keepDims: true) }) {
             $0[0].sum(axes: [2]).map { $0 / 4 }
         }
