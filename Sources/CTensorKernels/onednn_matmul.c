@@ -172,6 +172,8 @@ typedef struct {
     int failed;
 } linear_stack_task;
 
+// One thread's part of `ddpm_linear_stack`. The range `ddpm_parallel_for`
+// hands it is ignored: the thread takes tiles from the task's counter.
 static void run_tiles(void *context, size_t begin, size_t end) {
     (void)begin, (void)end;
     linear_stack_task *task = context;

@@ -132,10 +132,11 @@ public struct CellBuilder: Sendable {
     }
 
     /// Runs a tool and returns its exit status and its output (stdout and
-    /// stderr together): through its fork server when there is one (its
-    /// output goes through the file `log`), else started afresh. posix_spawn and waitpid, not Foundation's `Process`,
-    /// whose `waitUntilExit` polls every 50 ms: that cost a one-line cell
-    /// about 50 ms per tool (measured with the execute_reply's `timings`).
+    /// stderr together): through its fork server when there is one (the
+    /// output then goes through the file `log`), else started afresh with
+    /// posix_spawn and waitpid, not Foundation's `Process`, whose
+    /// `waitUntilExit` polls every 50 ms: that cost a one-line cell about
+    /// 50 ms per tool (measured with the execute_reply's `timings`).
     private func run(_ executable: String, _ arguments: [String], log: String) throws -> (
         status: Int32, output: String
     ) {

@@ -29,36 +29,34 @@ final class ColorTable: @unchecked Sendable {
         return i
     }
 
-    /// The slot of a colour, added with value 0 if it is new.
+    /// The slot of a colour, and whether it was added now (with value 0).
     @inline(__always)
-    private func entry(_ word: UInt32) -> Int {
+    private func entry(_ word: UInt32) -> (slot: Int, added: Bool) {
         var i = slot(word)
-        if words[i] == ColorTable.empty {
-            if 2 * (count + 1) > capacity {
-                grow()
-                i = slot(word)
-            }
-            words[i] = word
-            values[i] = 0
-            count += 1
+        guard words[i] == ColorTable.empty else { return (i, false) }
+        if 2 * (count + 1) > capacity {
+            grow()
+            i = slot(word)
         }
-        return i
+        words[i] = word
+        values[i] = 0
+        count += 1
+        return (i, true)
     }
 
     /// Adds `amount` to the colour's value (a new colour starts at 0).
     func add(_ word: UInt32, _ amount: Int) {
-        // Not `values[entry(word)] += amount`: that reads `values` before
+        // Not `values[entry(word).slot] += amount`: that reads `values` before
         // `entry` runs, and a growing table frees it (a write after free).
-        let i = entry(word)
+        let i = entry(word).slot
         values[i] += amount
     }
 
     /// The colour's value, or `next` for a colour not yet in the table, which
     /// is then added with that value (numbering colours as they come).
     func number(_ word: UInt32, next: Int) -> Int {
-        let known = count
-        let i = entry(word)
-        if count > known { values[i] = next }
+        let (i, added) = entry(word)
+        if added { values[i] = next }
         return values[i]
     }
 
@@ -81,7 +79,7 @@ final class ColorTable: @unchecked Sendable {
         values = .allocate(capacity: capacity)
         count = 0
         for (word, value) in old {
-            let i = entry(word)  // (the table has room: `entry` does not grow it here)
+            let i = entry(word).slot  // (the table has room: `entry` does not grow it here)
             values[i] = value
         }
     }

@@ -1,5 +1,3 @@
-internal import COpenBLAS
-
 extension Tensor {
     /// The mean squared error against `target` of the same shape, as
     /// PyTorch's `F.mse_loss(input, target)` (reduction "mean"):
@@ -14,19 +12,11 @@ extension Tensor {
                 "mseLoss: the prediction has shape \(shape) but the target has shape \(target.shape); "
                     + "give both the same shape (the seeds compare the predicted noise with the noise drawn).")
         }
-        let n = count
-        let x = storage.pointer, y = target.storage.pointer
-        let difference = Tensor.make(shape) { d in
-            for i in 0..<n { d[i] = x[i] - y[i] }
-        }
-        let squares = cblas_sdot(Int32(n), difference.storage.pointer, 1, difference.storage.pointer, 1)
-        let loss = Tensor([squares / Float(Swift.max(n, 1))], shape: [])
+        let n = Float(Swift.max(count, 1))
+        let difference = GradMode.withNoGrad { self - target }
+        let loss = Tensor([difference.squaredNorm() / n], shape: [])
         return loss.recorded("MSELoss", [self, target]) { g in
-            let scale = 2 * g.item() / Float(Swift.max(n, 1))
-            let d = difference.storage.pointer
-            let dx = Tensor.make(difference.shape) { out in
-                for i in 0..<n { out[i] = d[i] * scale }
-            }
+            let dx = difference * (2 * g.item() / n)  // backward runs without recording
             return [dx, target.requiresGrad ? -dx : nil]
         }
     }
