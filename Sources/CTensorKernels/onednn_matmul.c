@@ -140,14 +140,16 @@ int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, 
 // 0.41–0.49 with 256 (`ddpm-bench --only sampling`, alternating runs).
 enum { tile_rows = 512 };
 
-// A layer with at most this many outputs (the MLP's last, 128 → 2) is a dot
-// product per output and row here: oneDNN's matmul took 25 µs for a
-// 512×128 → 2 tile (5 GFLOP/s), bound by its setup.
-enum { narrow_outputs = 8 };
+// Layers with at most this many outputs (the MLP's last, 128 → 2) or
+// inputs (its first, 2 → 128) are loops in C here: oneDNN's matmul, bound by
+// its setup, took 25 µs for a 512-row tile of the last layer and 15–25 µs
+// for the first, these loops 11 and 10–11.
+enum { narrow_features = 8 };
 
-// out[r·n + o] = b[o] + Σ_j in[r·k + j]·W[o·k + j] (then ReLU), for n ≤ narrow_outputs.
-VECTORISED static void narrow_layer(const float *restrict in, size_t rows, size_t k, const float *restrict w,
-                                    const float *restrict bias, size_t n, int relu, float *restrict out) {
+// out[r·n + o] = b[o] + Σ_j in[r·k + j]·W[o·k + j] (then ReLU), for n ≤ narrow_features.
+VECTORISED static void narrow_output_layer(const float *restrict in, size_t rows, size_t k,
+                                           const float *restrict w, const float *restrict bias, size_t n, int relu,
+                                           float *restrict out) {
     for (size_t r = 0; r < rows; r++) {
         const float *row = in + r * k;
         for (size_t o = 0; o < n; o++) {
@@ -160,11 +162,42 @@ VECTORISED static void narrow_layer(const float *restrict in, size_t rows, size_
     }
 }
 
+// `narrow_input_layer` for one k, inlined where k is a constant so that the
+// sum over j unrolls and the loop over the outputs o is the vector loop.
+static inline __attribute__((always_inline)) void narrow_input_rows(const float *restrict in, size_t rows, size_t k,
+                                                                    const float *restrict wt,
+                                                                    const float *restrict bias, size_t n, int relu,
+                                                                    float *restrict out) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *x = in + r * k;
+        float *restrict row = out + r * n;
+        for (size_t o = 0; o < n; o++) {
+            float sum = bias ? bias[o] : 0.0f;
+            for (size_t j = 0; j < k; j++) sum += x[j] * wt[j * n + o];
+            row[o] = relu && sum < 0 ? 0.0f : sum;
+        }
+    }
+}
+
+// out[r·n + o] = b[o] + Σ_j in[r·k + j]·Wᵀ[j·n + o] (then ReLU), for k ≤ narrow_features,
+// from W transposed (`wt`, k × n) so that a row's outputs are contiguous in it.
+VECTORISED static void narrow_input_layer(const float *restrict in, size_t rows, size_t k, const float *restrict wt,
+                                          const float *restrict bias, size_t n, int relu, float *restrict out) {
+    switch (k) {  // the data's dimension: 2-D points, 3-D …
+    case 1: narrow_input_rows(in, rows, 1, wt, bias, n, relu, out); break;
+    case 2: narrow_input_rows(in, rows, 2, wt, bias, n, relu, out); break;
+    case 3: narrow_input_rows(in, rows, 3, wt, bias, n, relu, out); break;
+    case 4: narrow_input_rows(in, rows, 4, wt, bias, n, relu, out); break;
+    default: narrow_input_rows(in, rows, k, wt, bias, n, relu, out); break;
+    }
+}
+
 typedef struct {
     dnnl_engine_t engine;
     size_t rows, layers, widest;
     const size_t *widths;
     const float *const *weights, *const *biases;
+    const float *const *transposed;  // Wᵀ of the narrow-input layers (NULL for the others)
     const int *relu;
     const float *x;
     float *y;
@@ -193,9 +226,12 @@ static void run_tiles(void *context, size_t begin, size_t end) {
         for (size_t l = 0; ok && l < task->layers; l++) {
             float *out = l + 1 == task->layers ? task->y + first * task->widths[task->layers]
                                                : scratch + (l % 2) * tile_rows * task->widest;
-            if (task->widths[l + 1] <= narrow_outputs) {
-                narrow_layer(in, m, task->widths[l], task->weights[l], task->biases[l], task->widths[l + 1],
-                             task->relu[l], out);
+            if (task->widths[l + 1] <= narrow_features) {
+                narrow_output_layer(in, m, task->widths[l], task->weights[l], task->biases[l], task->widths[l + 1],
+                                    task->relu[l], out);
+            } else if (task->transposed[l]) {
+                narrow_input_layer(in, m, task->widths[l], task->transposed[l], task->biases[l], task->widths[l + 1],
+                                   task->relu[l], out);
             } else {
                 matmul_primitive key = {m, task->widths[l + 1], task->widths[l], 0, 1, task->biases[l] != NULL, 0,
                                         task->relu[l] != 0, 1};
@@ -214,10 +250,30 @@ int ddpm_linear_stack(size_t rows, size_t layers, const size_t *widths, const fl
                       const float *const *biases, const int *relu, const float *x, float *y) {
     dnnl_engine_t engine = ddpm_onednn_engine();
     if (!engine || layers == 0) return -1;
-    size_t widest = 1;
-    for (size_t l = 1; l < layers; l++) widest = widths[l] > widest ? widths[l] : widest;
+    size_t widest = 1, transposed_count = 0;
+    for (size_t l = 0; l < layers; l++) {
+        if (l > 0) widest = widths[l] > widest ? widths[l] : widest;
+        if (widths[l] <= narrow_features && widths[l + 1] > narrow_features) transposed_count += widths[l] * widths[l + 1];
+    }
+    float *transposed_weights = transposed_count ? malloc(transposed_count * sizeof(float)) : NULL;
+    const float **transposed = calloc(layers, sizeof(float *));
+    if (!transposed || (transposed_count && !transposed_weights)) {
+        free(transposed_weights), free(transposed);
+        return -1;
+    }
+    for (size_t l = 0, used = 0; l < layers; l++) {
+        size_t k = widths[l], n = widths[l + 1];
+        if (k > narrow_features || n <= narrow_features) continue;
+        float *wt = transposed_weights + used;
+        for (size_t o = 0; o < n; o++)
+            for (size_t j = 0; j < k; j++) wt[j * n + o] = weights[l][o * k + j];
+        transposed[l] = wt;
+        used += k * n;
+    }
     size_t tiles = (rows + tile_rows - 1) / tile_rows;
-    linear_stack_task task = {engine, rows, layers, widest, widths, weights, biases, relu, x, y, tiles, 0, 0};
+    linear_stack_task task = {engine,  rows, layers, widest, widths, weights, biases, transposed,
+                              relu,    x,    y,      tiles,  0,      0};
     ddpm_parallel_for(tiles, 1, run_tiles, &task);
+    free(transposed_weights), free((void *)transposed);
     return task.failed ? -1 : 0;
 }

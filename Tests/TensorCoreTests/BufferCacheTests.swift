@@ -62,33 +62,41 @@ final class LinearPathTests: XCTestCase {
     /// the last tile short) against sums in Double, layer by layer; with a
     /// gradient to record, the same numbers through `linear` and a graph.
     func testLinearStackAgreesWithDirectSumsAndRecordsAGraphWhenAsked() {
-        let generator = Generator(seed: 12)
-        let rows = 10_000
-        let x = randn(shape: [rows, 2], generator: generator)
-        let layers: [(weight: Tensor, bias: Tensor?, relu: Bool)] = [
-            (randn(shape: [128, 2], generator: generator), randn(shape: [128], generator: generator), true),
-            (randn(shape: [128, 128], generator: generator) * 0.1, nil, true),
-            (randn(shape: [2, 128], generator: generator) * 0.1, randn(shape: [2], generator: generator), false),
-        ]
-        let y = GradMode.withNoGrad { linearStack(x, layers) }
-        XCTAssertEqual(y.shape, [rows, 2])
-        let ys = y.scalars, xs = x.scalars
-        for r in [0, 511, 512, 5_000, 9_727, 9_999] {
-            var h = (0..<2).map { Double(xs[r * 2 + $0]) }
-            for layer in layers {
-                let (out, inputs) = (layer.weight.shape[0], layer.weight.shape[1])
-                let w = layer.weight.scalars, b = layer.bias?.scalars
-                h = (0..<out).map { o in
-                    let sum = (0..<inputs).reduce(Double(b?[o] ?? 0)) { $0 + Double(w[o * inputs + $1]) * h[$1] }
-                    return layer.relu ? Swift.max(sum, 0) : sum
+        // 2-D points (the narrow first layer's k = 2 loop) and 7-D ones (its general loop).
+        for dimension in [2, 7] {
+            let generator = Generator(seed: 12)
+            let rows = 10_000
+            let x = randn(shape: [rows, dimension], generator: generator)
+            let layers: [(weight: Tensor, bias: Tensor?, relu: Bool)] = [
+                (
+                    randn(shape: [128, dimension], generator: generator), randn(shape: [128], generator: generator),
+                    true
+                ),
+                (randn(shape: [128, 128], generator: generator) * 0.1, nil, true),
+                (randn(shape: [2, 128], generator: generator) * 0.1, randn(shape: [2], generator: generator), false),
+            ]
+            let y = GradMode.withNoGrad { linearStack(x, layers) }
+            XCTAssertEqual(y.shape, [rows, 2])
+            let ys = y.scalars, xs = x.scalars
+            for r in [0, 511, 512, 5_000, 9_727, 9_999] {
+                var h = (0..<dimension).map { Double(xs[r * dimension + $0]) }
+                for layer in layers {
+                    let (out, inputs) = (layer.weight.shape[0], layer.weight.shape[1])
+                    let w = layer.weight.scalars, b = layer.bias?.scalars
+                    h = (0..<out).map { o in
+                        let sum = (0..<inputs).reduce(Double(b?[o] ?? 0)) { $0 + Double(w[o * inputs + $1]) * h[$1] }
+                        return layer.relu ? Swift.max(sum, 0) : sum
+                    }
+                }
+                for o in 0..<2 {
+                    XCTAssertEqual(Double(ys[r * 2 + o]), h[o], accuracy: 1e-3, "row \(r), \(dimension)-D")
                 }
             }
-            for o in 0..<2 { XCTAssertEqual(Double(ys[r * 2 + o]), h[o], accuracy: 1e-3, "row \(r)") }
+            let weight = layers[0].weight.detach()
+            weight.requiresGrad = true
+            let recorded = linearStack(x, [(weight, layers[0].bias, true)] + layers.dropFirst())
+            XCTAssertTrue(recorded.requiresGrad, "a stack with a trainable weight records the graph")
+            for (a, b) in zip(recorded.scalars, ys) { XCTAssertEqual(a, b, accuracy: 1e-4) }
         }
-        let weight = layers[0].weight.detach()
-        weight.requiresGrad = true
-        let recorded = linearStack(x, [(weight, layers[0].bias, true)] + layers.dropFirst())
-        XCTAssertTrue(recorded.requiresGrad, "a stack with a trainable weight records the graph")
-        for (a, b) in zip(recorded.scalars, ys) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
 }
