@@ -29,10 +29,22 @@ extension NoiseSchedule {
         }
         let epsilon = noise ?? randn(like: x0, generator: generator)
         checkNoise(epsilon, x0)
-        let column = [t.count] + Array(repeating: 1, count: x0.shape.count - 1)  // [B, 1, …] broadcasts over a row
-        let a = Tensor(t.map { Float(self[$0].sqrtAlphaBar) }, shape: column)
-        let b = Tensor(t.map { Float(self[$0].sqrtOneMinusAlphaBar) }, shape: column)
-        return (x0 * a + epsilon * b, epsilon)
+        if GradMode.isEnabled && (x0.requiresGrad || epsilon.requiresGrad) {
+            let column = [t.count] + Array(repeating: 1, count: x0.shape.count - 1)  // [B, 1, …] broadcasts over a row
+            let a = Tensor(t.map { Float(self[$0].sqrtAlphaBar) }, shape: column)
+            let b = Tensor(t.map { Float(self[$0].sqrtOneMinusAlphaBar) }, shape: column)
+            return (x0 * a + epsilon * b, epsilon)
+        }
+        // Nothing to differentiate (a training batch): one pass, row by row,
+        // instead of two scale columns and four broadcast results.
+        let xt = zeros(shape: x0.shape)
+        let rowLength = t.isEmpty ? 0 : x0.count / t.count
+        let (x, e, out) = (x0.storage.pointer, epsilon.storage.pointer, xt.storage.pointer)
+        for (row, step) in t.enumerated() {
+            let a = Float(self[step].sqrtAlphaBar), b = Float(self[step].sqrtOneMinusAlphaBar)
+            for i in row * rowLength..<(row + 1) * rowLength { out[i] = x[i] * a + e[i] * b }
+        }
+        return (xt, epsilon)
     }
 
     /// One path of the forward Markov chain, x_t = √α_t x_{t−1} + √β_t ε

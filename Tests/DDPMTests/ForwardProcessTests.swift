@@ -35,6 +35,20 @@ final class ForwardProcessTests: XCTestCase {
             accuracy: 1e-6)
     }
 
+    /// With x_0 requiring a gradient, the per-row form records the graph
+    /// (∂x_t/∂x_0 = √ᾱ_t on each row) and gives the values of the one-pass
+    /// form used without one.
+    func testOneStepPerRowRecordsAGraphWhenAsked() {
+        let x0 = Tensor([[1, 2], [3, 4]]).requiringGrad()
+        let noise = Tensor([[0.5, -0.5], [1, 1]])
+        let (xt, _) = schedule.qSample(x0, t: [10, 90], noise: noise)
+        let (plain, _) = schedule.qSample(x0.detach(), t: [10, 90], noise: noise)
+        XCTAssertEqual(xt.scalars, plain.scalars)
+        xt.sum().backward()
+        let (a10, a90) = (Float(schedule[10].sqrtAlphaBar), Float(schedule[90].sqrtAlphaBar))
+        XCTAssertEqual(x0.grad?.scalars, [a10, a10, a90, a90])
+    }
+
     /// Seed 001's posterior: sample the chain x_0 → x_{t−1} → x_t many times
     /// (x_0 fixed) and regress x_{t−1} on x_t. The regression line is the
     /// posterior mean μ̃_t = coef1·x_0 + coef2·x_t and the residual variance
