@@ -1,10 +1,11 @@
-"""Ours and PyTorch's training step and sampling in alternating runs (ours,
-PyTorch's, ours, …), one part at a time (`--only`), and the ratio pair by
-pair, so that load from elsewhere, which comes and goes on this machine,
-weighs on both sides of each ratio alike (scripts/bench.sh runs it after the
-side-by-side run).
+"""Ours and the reference's training step and sampling (PyTorch), seed 000's
+figure (matplotlib) and forward GIF (matplotlib + Pillow) in alternating runs
+(ours, the reference's, ours, …), one part at a time (`--only`), and the
+ratio pair by pair, so that load from elsewhere, which comes and goes on this
+machine, weighs on both sides of each ratio alike (scripts/bench.sh runs it
+after the side-by-side run).
 
-    python bench/alternating.py SWIFT_BENCH PYTHON [--pairs 3]
+    python bench/alternating.py SWIFT_BENCH PYTHON [--pairs 3] [--parts training,sampling,figure,gif]
 """
 
 import argparse
@@ -13,14 +14,20 @@ import statistics
 import subprocess
 
 PARTS = {
-    # part: (what, [(label, pattern in ddpm-bench's line, pattern in PyTorch's)], target)
-    "training": ("MLP training step", [
+    # part: (what, reference, its script, [(label, pattern in ddpm-bench's line, pattern in the reference's)], target)
+    "training": ("MLP training step", "PyTorch", "bench/reference_torch.py", [
         ("mean step", r"MLP training step \(.*?([0-9.]+) µs/step", r"torch MLP training step \(.*?([0-9.]+) µs/step"),
         ("fastest stretch", r"MLP training step \(.*stretch of \d+ ([0-9.]+)", r"torch MLP.*stretch of \d+ ([0-9.]+)"),
     ], 8.0),
-    "sampling": ("sampling 10,000 points through 100 steps", [
+    "sampling": ("sampling 10,000 points through 100 steps", "PyTorch", "bench/reference_torch.py", [
         ("time", r"^sampling 10,000.*?: ([0-9.]+) s", r"torch sampling 10,000.*?: ([0-9.]+) s"),
     ], 1.3),
+    "figure": ("seed 000 figure to PNG", "matplotlib", "bench/reference_matplotlib.py", [
+        ("time", r"^seed 000 figure.*?: ([0-9.]+) s", r"^matplotlib seed 000 figure.*?: ([0-9.]+) s"),
+    ], 12.0),
+    "gif": ("seed 000 forward GIF", "matplotlib + Pillow", "bench/reference_matplotlib.py", [
+        ("time", r"^seed 000 forward GIF.*?: ([0-9.]+) s", r"^matplotlib \+ Pillow seed 000 forward GIF.*?: ([0-9.]+) s"),
+    ], 20.0),
 }
 
 
@@ -36,18 +43,22 @@ def main():
     parser.add_argument("swift_bench")
     parser.add_argument("python")
     parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--parts", default=",".join(PARTS))
     args = parser.parse_args()
-    for part, (what, figures, target) in PARTS.items():
+    for part in args.parts.split(","):
+        if part not in PARTS:
+            raise SystemExit(f"alternating.py: no part {part!r}; the parts are {', '.join(PARTS)}.")
+        what, reference, script, figures, target = PARTS[part]
         ratios = {label: [] for label, _, _ in figures}
         for _ in range(args.pairs):
             ours = subprocess.run([args.swift_bench, "--only", part], capture_output=True, text=True, check=True).stdout
-            theirs = subprocess.run([args.python, "bench/reference_torch.py", "--only", part],
+            theirs = subprocess.run([args.python, script, "--only", part],
                                     capture_output=True, text=True, check=True).stdout
-            for label, mine, reference in figures:
-                ratios[label].append(number(reference, theirs) / number(mine, ours))
+            for label, ours_pattern, theirs_pattern in figures:
+                ratios[label].append(number(theirs_pattern, theirs) / number(ours_pattern, ours))
         for label, values in ratios.items():
             shown = ", ".join(f"{v:.2f}" for v in values)
-            print(f"alternating: {what}, {label}: {shown}x faster than PyTorch pair by pair, "
+            print(f"alternating: {what}, {label}: {shown}x faster than {reference} pair by pair, "
                   f"median {statistics.median(values):.2f}x (target >= {target}x)")
 
 

@@ -8,8 +8,11 @@
   Image.open; then Pillow saves the frames as one GIF (duration 100 ms,
   loop 0). On matplotlib's default figure (6.4x4.8 inches at 100 dpi); best
   of 3.
+
+`--only figure` or `--only gif` runs one of them (as ddpm-bench --only).
 """
 import io
+import sys
 import time
 
 import matplotlib
@@ -20,6 +23,7 @@ import numpy as np
 from PIL import Image
 import torch
 
+only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
 rng = np.random.default_rng(0)
 t = 1.5 * np.pi * (1 + 2 * rng.random(10_000))
 roll = np.stack([t * np.cos(t), t * np.sin(t)], 1) / 10 + 0.01 * rng.standard_normal((10_000, 2))
@@ -43,13 +47,15 @@ def draw():
     return buffer.getvalue()
 
 
-draw()
-best = float("inf")
-for _ in range(5):
-    start = time.perf_counter()
-    png = draw()
-    best = min(best, time.perf_counter() - start)
-print(f"matplotlib seed 000 figure (2x10 scatter grid, 10,000 points each) to PNG: {best:.3f} s, {len(png) // 1024} KB")
+if only in (None, "figure"):
+    draw()
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        png = draw()
+        best = min(best, time.perf_counter() - start)
+    print(f"matplotlib seed 000 figure (2x10 scatter grid, 10,000 points each) to PNG: {best:.3f} s, "
+          f"{len(png) // 1024} KB")
 
 
 # The forward-process GIF: every step t of the 100, as the seed's loop.
@@ -73,12 +79,13 @@ def forward_gif():
     return out.getvalue()
 
 
-best = float("inf")
-for _ in range(3):
-    start = time.perf_counter()
-    gif = forward_gif()
-    best = min(best, time.perf_counter() - start)
-with open("out/bench-seed000-forward-matplotlib.gif", "wb") as f:
-    f.write(gif)
-print(f"matplotlib + Pillow seed 000 forward GIF (100 frames of 10,000 points, 640x480 px): {best:.3f} s, "
-      f"{len(gif) // 1024} KB")
+if only in (None, "gif"):
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        gif = forward_gif()
+        best = min(best, time.perf_counter() - start)
+    with open("out/bench-seed000-forward-matplotlib.gif", "wb") as f:
+        f.write(gif)
+    print(f"matplotlib + Pillow seed 000 forward GIF (100 frames of 10,000 points, 640x480 px): {best:.3f} s, "
+          f"{len(gif) // 1024} KB")

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: ddpm-bench and the same work in PyTorch (CPU) and
 # matplotlib, in one run, with the ratios. The references go into their own
-# virtual environment, .venv-bench. Then, without arguments, the training step
-# and sampling in three alternating pairs of runs, the ratio pair by pair
+# virtual environment, .venv-bench. Then, without arguments, each comparison
+# again in three alternating pairs of runs, the ratio pair by pair
 # (bench/alternating.py). Not part of the tests.
 #
 #   bash scripts/bench.sh [--steps N]
@@ -50,8 +50,8 @@ print(f"ratio: seed 000 forward GIF {m_gif / s_gif:.1f}x faster than matplotlib 
       f"files {s_kb:.0f} KB and {m_kb:.0f} KB")
 print(f"ratio: peak memory {s_mem / t_mem:.2f}x PyTorch's (target <= 0.5x)")
 PY
-# Without arguments: the training step and sampling again in alternating runs,
-# the ratio pair by pair (bench/alternating.py).
+# Without arguments: the training step, sampling, the figure and the GIF again in
+# alternating runs, the ratio pair by pair (bench/alternating.py).
 if [ $# -eq 0 ]; then
     .venv-bench/bin/python bench/alternating.py .build/release/ddpm-bench .venv-bench/bin/python
 fi
