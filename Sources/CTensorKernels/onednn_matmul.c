@@ -146,6 +146,10 @@ enum { tile_rows = 512 };
 // for the first, these loops 11 and 10–11.
 enum { narrow_features = 8 };
 
+// Whether a layer of k inputs and n outputs is `narrow_input_layer`'s (from
+// its transposed weights) rather than `narrow_output_layer`'s or oneDNN's.
+static int narrow_input(size_t k, size_t n) { return k <= narrow_features && n > narrow_features; }
+
 // out[r·n + o] = b[o] + Σ_j in[r·k + j]·W[o·k + j] (then ReLU), for n ≤ narrow_features.
 VECTORISED static void narrow_output_layer(const float *restrict in, size_t rows, size_t k,
                                            const float *restrict w, const float *restrict bias, size_t n, int relu,
@@ -253,7 +257,7 @@ int ddpm_linear_stack(size_t rows, size_t layers, const size_t *widths, const fl
     size_t widest = 1, transposed_count = 0;
     for (size_t l = 0; l < layers; l++) {
         if (l > 0) widest = widths[l] > widest ? widths[l] : widest;
-        if (widths[l] <= narrow_features && widths[l + 1] > narrow_features) transposed_count += widths[l] * widths[l + 1];
+        if (narrow_input(widths[l], widths[l + 1])) transposed_count += widths[l] * widths[l + 1];
     }
     float *transposed_weights = transposed_count ? malloc(transposed_count * sizeof(float)) : NULL;
     const float **transposed = calloc(layers, sizeof(float *));
@@ -263,7 +267,7 @@ int ddpm_linear_stack(size_t rows, size_t layers, const size_t *widths, const fl
     }
     for (size_t l = 0, used = 0; l < layers; l++) {
         size_t k = widths[l], n = widths[l + 1];
-        if (k > narrow_features || n <= narrow_features) continue;
+        if (!narrow_input(k, n)) continue;
         float *wt = transposed_weights + used;
         for (size_t o = 0; o < n; o++)
             for (size_t j = 0; j < k; j++) wt[j * n + o] = weights[l][o * k + j];
@@ -271,9 +275,9 @@ int ddpm_linear_stack(size_t rows, size_t layers, const size_t *widths, const fl
         used += k * n;
     }
     size_t tiles = (rows + tile_rows - 1) / tile_rows;
-    linear_stack_task task = {engine,  rows, layers, widest, widths, weights, biases, transposed,
-                              relu,    x,    y,      tiles,  0,      0};
+    linear_stack_task task = {engine, rows, layers, widest, widths, weights, biases,
+                              transposed, relu, x, y, tiles, 0, 0};
     ddpm_parallel_for(tiles, 1, run_tiles, &task);
-    free(transposed_weights), free((void *)transposed);
+    free(transposed_weights), free(transposed);
     return task.failed ? -1 : 0;
 }

@@ -66,7 +66,8 @@ int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, 
 /// [widths[l+1], widths[l]] layout, b_l NULL for none): in tiles of rows that
 /// go through every layer while they are in cache, the tiles shared among
 /// OpenMP's threads, each running oneDNN's matmul alone (layers with at most
-/// 8 inputs or outputs are loops in C). For inference (no gradient). Returns 0, or -1 when oneDNN cannot do it (y is then undefined).
+/// 8 inputs or outputs are loops in C). For inference (no gradient). Returns
+/// 0, or -1 when oneDNN cannot do it (y is then undefined).
 int ddpm_linear_stack(size_t rows, size_t layers, const size_t *widths, const float *const *weights,
                       const float *const *biases, const int *relu, const float *x, float *y);
 
