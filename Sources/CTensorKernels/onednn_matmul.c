@@ -143,10 +143,10 @@ enum { tile_rows = 512 };
 // Layers with at most this many outputs (the MLP's last, 128 → 2) or
 // inputs (its first, 2 → 128) are loops in C here: oneDNN's matmul, bound by
 // its setup, took 25 µs for a 512-row tile of the last layer and 15–25 µs
-// for the first, these loops 11 and 10–11.
-enum { narrow_features = 8 };
+// for the first, these loops 11 and 10–11 (`ddpm_narrow_product`).
+enum { narrow_features = ddpm_narrow_features };  // the same bound for both
 
-// Whether a layer of k inputs and n outputs is `narrow_input_layer`'s (from
+// Whether a layer of k inputs and n outputs is `ddpm_narrow_product`'s (from
 // its transposed weights) rather than `narrow_output_layer`'s or oneDNN's.
 static int narrow_input(size_t k, size_t n) { return k <= narrow_features && n > narrow_features; }
 
@@ -163,36 +163,6 @@ VECTORISED static void narrow_output_layer(const float *restrict in, size_t rows
             sum += bias ? bias[o] : 0.0f;
             out[r * n + o] = relu && sum < 0 ? 0.0f : sum;
         }
-    }
-}
-
-// `narrow_input_layer` for one k, inlined where k is a constant so that the
-// sum over j unrolls and the loop over the outputs o is the vector loop.
-static inline __attribute__((always_inline)) void narrow_input_rows(const float *restrict in, size_t rows, size_t k,
-                                                                    const float *restrict wt,
-                                                                    const float *restrict bias, size_t n, int relu,
-                                                                    float *restrict out) {
-    for (size_t r = 0; r < rows; r++) {
-        const float *x = in + r * k;
-        float *restrict row = out + r * n;
-        for (size_t o = 0; o < n; o++) {
-            float sum = bias ? bias[o] : 0.0f;
-            for (size_t j = 0; j < k; j++) sum += x[j] * wt[j * n + o];
-            row[o] = relu && sum < 0 ? 0.0f : sum;
-        }
-    }
-}
-
-// out[r·n + o] = b[o] + Σ_j in[r·k + j]·Wᵀ[j·n + o] (then ReLU), for k ≤ narrow_features,
-// from W transposed (`wt`, k × n) so that a row's outputs are contiguous in it.
-VECTORISED static void narrow_input_layer(const float *restrict in, size_t rows, size_t k, const float *restrict wt,
-                                          const float *restrict bias, size_t n, int relu, float *restrict out) {
-    switch (k) {  // the data's dimension: 2-D points, 3-D …
-    case 1: narrow_input_rows(in, rows, 1, wt, bias, n, relu, out); break;
-    case 2: narrow_input_rows(in, rows, 2, wt, bias, n, relu, out); break;
-    case 3: narrow_input_rows(in, rows, 3, wt, bias, n, relu, out); break;
-    case 4: narrow_input_rows(in, rows, 4, wt, bias, n, relu, out); break;
-    default: narrow_input_rows(in, rows, k, wt, bias, n, relu, out); break;
     }
 }
 
@@ -234,8 +204,8 @@ static void run_tiles(void *context, size_t begin, size_t end) {
                 narrow_output_layer(in, m, task->widths[l], task->weights[l], task->biases[l], task->widths[l + 1],
                                     task->relu[l], out);
             } else if (task->transposed[l]) {
-                narrow_input_layer(in, m, task->widths[l], task->transposed[l], task->biases[l], task->widths[l + 1],
-                                   task->relu[l], out);
+                ddpm_narrow_product(in, task->transposed[l], 0, m, task->widths[l + 1], task->widths[l],
+                                    task->biases[l], 0, task->relu[l], out);
             } else {
                 matmul_primitive key = {m, task->widths[l + 1], task->widths[l], 0, 1, task->biases[l] != NULL, 0,
                                         task->relu[l] != 0, 1};

@@ -58,6 +58,32 @@ final class LinearPathTests: XCTestCase {
         }
     }
 
+    /// Products with an inner dimension of at most 8 (2-D points into a
+    /// layer; the gradient through a layer of 2 outputs) are a loop in C
+    /// (`ddpm_narrow_product`): with W transposed or not, an added term, the
+    /// bias and the ReLU, they agree with sums in Double.
+    func testNarrowInnerDimensionAgreesWithDirectSums() {
+        let generator = Generator(seed: 13)
+        for k in [2, 3, 7] {
+            let rows = 96
+            let x = randn(shape: [rows, k], generator: generator)
+            let w = randn(shape: [128, k], generator: generator)
+            let b = randn(shape: [128], generator: generator)
+            let e = randn(shape: [rows, 128], generator: generator)
+            let y = linear(x, weight: w, bias: b, addend: e, relu: true).scalars  // x·Wᵀ + b + e
+            let z = x.matmul(w.transpose(0, 1)).scalars  // x·B, B = Wᵀ given k × 128
+            let xs = x.scalars, ws = w.scalars, bs = b.scalars, es = e.scalars
+            for r in [0, 41, rows - 1] {
+                for o in [0, 64, 127] {
+                    let sum = (0..<k).reduce(0.0) { $0 + Double(xs[r * k + $1]) * Double(ws[o * k + $1]) }
+                    XCTAssertEqual(Double(z[r * 128 + o]), sum, accuracy: 1e-4, "x·B, k \(k)")
+                    let full = Swift.max(sum + Double(bs[o]) + Double(es[r * 128 + o]), 0)
+                    XCTAssertEqual(Double(y[r * 128 + o]), full, accuracy: 1e-4, "linear, k \(k)")
+                }
+            }
+        }
+    }
+
     /// A sampler's MLP as one stack (rows in 512-row tiles on both cores,
     /// the last tile short) against sums in Double, layer by layer; with a
     /// gradient to record, the same numbers through `linear` and a graph.

@@ -61,6 +61,16 @@ void ddpm_set_block_allocator(void *(*allocate)(size_t bytes), void (*release)(v
 int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, const float *a, const float *b,
                 const float *bias, int accumulate, int relu, int single_thread, float *c);
 
+/// The inner dimension up to which `ddpm_narrow_product` works.
+enum { ddpm_narrow_features = 8 };
+
+/// C = A·op(B) (+ C when `accumulate`) (+ bias) (then ReLU) for row-major
+/// A m×k, op(B) k×n (B given n×k when `transpose_b`), bias [n] or NULL, and
+/// an inner dimension k ≤ ddpm_narrow_features, as a loop over each row's
+/// outputs. Returns 0, or -1 for a larger k or no memory.
+int ddpm_narrow_product(const float *a, const float *b, int transpose_b, size_t m, size_t n, size_t k,
+                        const float *bias, int accumulate, int relu, float *c);
+
 /// The rows of x (rows × widths[0]) through linear layers, y = f_L(… f_1(x))
 /// with f_l(h) = h·W_lᵀ + b_l, then ReLU where relu[l] (W_l in PyTorch's
 /// [widths[l+1], widths[l]] layout, b_l NULL for none): in tiles of rows that
