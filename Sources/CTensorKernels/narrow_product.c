@@ -40,11 +40,13 @@ int ddpm_narrow_product(const float *a, const float *b, int transpose_b, size_t 
         narrow_product(a, b, m, n, k, bias, accumulate, relu, c);
         return 0;
     }
-    float *bt = malloc((n * k > 0 ? n * k : 1) * sizeof(float));  // B (given n×k) as k×n
+    // B (given n×k) as k×n: on the stack for a layer of up to 512 outputs.
+    float on_stack[4096];
+    float *bt = n * k <= 4096 ? on_stack : malloc(n * k * sizeof(float));
     if (!bt) return -1;
     for (size_t o = 0; o < n; o++)
         for (size_t j = 0; j < k; j++) bt[j * n + o] = b[o * k + j];
     narrow_product(a, bt, m, n, k, bias, accumulate, relu, c);
-    free(bt);
+    if (bt != on_stack) free(bt);
     return 0;
 }

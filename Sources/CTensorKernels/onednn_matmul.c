@@ -140,17 +140,13 @@ int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, 
 // 0.41–0.49 with 256 (`ddpm-bench --only sampling`, alternating runs).
 enum { tile_rows = 512 };
 
-// Layers with at most this many outputs (the MLP's last, 128 → 2) or
-// inputs (its first, 2 → 128) are loops in C here: oneDNN's matmul, bound by
-// its setup, took 25 µs for a 512-row tile of the last layer and 15–25 µs
-// for the first, these loops 11 and 10–11 (`ddpm_narrow_product`).
-enum { narrow_features = ddpm_narrow_features };  // the same bound for both
+// Layers with at most `ddpm_narrow_features` outputs (the MLP's last,
+// 128 → 2) or inputs (its first, 2 → 128) are loops in C here: oneDNN's
+// matmul, bound by its setup, took 25 µs for a 512-row tile of the last
+// layer and 15–25 µs for the first, these loops 11 and 10–11
+// (`narrow_output_layer`, `ddpm_narrow_product`).
 
-// Whether a layer of k inputs and n outputs is `ddpm_narrow_product`'s (from
-// its transposed weights) rather than `narrow_output_layer`'s or oneDNN's.
-static int narrow_input(size_t k, size_t n) { return k <= narrow_features && n > narrow_features; }
-
-// out[r·n + o] = b[o] + Σ_j in[r·k + j]·W[o·k + j] (then ReLU), for n ≤ narrow_features.
+// out[r·n + o] = b[o] + Σ_j in[r·k + j]·W[o·k + j] (then ReLU), for n ≤ ddpm_narrow_features.
 VECTORISED static void narrow_output_layer(const float *restrict in, size_t rows, size_t k,
                                            const float *restrict w, const float *restrict bias, size_t n, int relu,
                                            float *restrict out) {
@@ -171,7 +167,6 @@ typedef struct {
     size_t rows, layers, widest;
     const size_t *widths;
     const float *const *weights, *const *biases;
-    const float *const *transposed;  // Wᵀ of the narrow-input layers (NULL for the others)
     const int *relu;
     const float *x;
     float *y;
@@ -200,12 +195,12 @@ static void run_tiles(void *context, size_t begin, size_t end) {
         for (size_t l = 0; ok && l < task->layers; l++) {
             float *out = l + 1 == task->layers ? task->y + first * task->widths[task->layers]
                                                : scratch + (l % 2) * tile_rows * task->widest;
-            if (task->widths[l + 1] <= narrow_features) {
+            if (task->widths[l + 1] <= ddpm_narrow_features) {
                 narrow_output_layer(in, m, task->widths[l], task->weights[l], task->biases[l], task->widths[l + 1],
                                     task->relu[l], out);
-            } else if (task->transposed[l]) {
-                ddpm_narrow_product(in, task->transposed[l], 0, m, task->widths[l + 1], task->widths[l],
-                                    task->biases[l], 0, task->relu[l], out);
+            } else if (task->widths[l] <= ddpm_narrow_features) {
+                ok = ddpm_narrow_product(in, task->weights[l], 1, m, task->widths[l + 1], task->widths[l],
+                                         task->biases[l], 0, task->relu[l], out) == 0;
             } else {
                 matmul_primitive key = {m, task->widths[l + 1], task->widths[l], 0, 1, task->biases[l] != NULL, 0,
                                         task->relu[l] != 0, 1};
@@ -224,30 +219,10 @@ int ddpm_linear_stack(size_t rows, size_t layers, const size_t *widths, const fl
                       const float *const *biases, const int *relu, const float *x, float *y) {
     dnnl_engine_t engine = ddpm_onednn_engine();
     if (!engine || layers == 0) return -1;
-    size_t widest = 1, transposed_count = 0;
-    for (size_t l = 0; l < layers; l++) {
-        if (l > 0) widest = widths[l] > widest ? widths[l] : widest;
-        if (narrow_input(widths[l], widths[l + 1])) transposed_count += widths[l] * widths[l + 1];
-    }
-    float *transposed_weights = transposed_count ? malloc(transposed_count * sizeof(float)) : NULL;
-    const float **transposed = calloc(layers, sizeof(float *));
-    if (!transposed || (transposed_count && !transposed_weights)) {
-        free(transposed_weights), free(transposed);
-        return -1;
-    }
-    for (size_t l = 0, used = 0; l < layers; l++) {
-        size_t k = widths[l], n = widths[l + 1];
-        if (!narrow_input(k, n)) continue;
-        float *wt = transposed_weights + used;
-        for (size_t o = 0; o < n; o++)
-            for (size_t j = 0; j < k; j++) wt[j * n + o] = weights[l][o * k + j];
-        transposed[l] = wt;
-        used += k * n;
-    }
+    size_t widest = 1;
+    for (size_t l = 1; l < layers; l++) widest = widths[l] > widest ? widths[l] : widest;
     size_t tiles = (rows + tile_rows - 1) / tile_rows;
-    linear_stack_task task = {engine, rows, layers, widest, widths, weights, biases,
-                              transposed, relu, x, y, tiles, 0, 0};
+    linear_stack_task task = {engine, rows, layers, widest, widths, weights, biases, relu, x, y, tiles, 0, 0};
     ddpm_parallel_for(tiles, 1, run_tiles, &task);
-    free(transposed_weights), free(transposed);
     return task.failed ? -1 : 0;
 }
