@@ -115,7 +115,7 @@ let package = Package(
         // Loads libDDPM.so at run time (never links the DSL statically: cells must share one copy).
         .executableTarget(name: "ddpm-executor", dependencies: ["ExecutorWire"]),
         .executableTarget(name: "ddpm-demo", dependencies: ["DDPM"]),
-        .executableTarget(name: "ddpm-bench", dependencies: ["DDPM", "COpenBLAS"]),
+        .executableTarget(name: "ddpm-bench", dependencies: ["DDPM", "COpenBLAS", "CTensorKernels"]),
         .executableTarget(name: "ddpm-bench-unet", dependencies: ["DDPM"]),
         .executableTarget(name: "ddpm-train-digits", dependencies: ["DDPM"]),
 
