@@ -15,7 +15,8 @@ import torch
 import torch.nn as nn
 
 torch.manual_seed(0)
-steps_arg = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 2000
+steps_arg = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else None
+STRETCH_SECONDS = 1.5  # a training stretch without --steps, as ddpm-bench
 only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None  # one part, as ddpm-bench --only
 
 # matmul
@@ -98,18 +99,26 @@ def train(count, source):
 if only in (None, "training"):
     source = batches()
     train(50, source)
-    # Five stretches, as ddpm-bench: the mean over all steps and the fastest stretch.
-    stretch = max(1, steps_arg // 5)
+    # Five stretches of STRETCH_SECONDS each (of --steps / 5 steps if given), as
+    # ddpm-bench, so that both are timed over the same span: the mean over all
+    # steps and the fastest stretch.
     stretches = []
-    t0 = time.perf_counter()
-    for start in range(0, steps_arg, stretch):
-        count = min(stretch, steps_arg - start)
+    for s in range(5):
+        target = max(1, steps_arg * (s + 1) // 5 - steps_arg * s // 5) if steps_arg else None
         s0 = time.perf_counter()
-        last = train(count, source)
-        stretches.append((time.perf_counter() - s0) / count)
-    elapsed = time.perf_counter() - t0
-    print(f"torch MLP training step (width 128, batch 128): {elapsed / steps_arg * 1e6:.1f} µs/step "
-          f"over {steps_arg} steps, fastest stretch of {stretch} {min(stretches) * 1e6:.1f} µs/step "
+        count = 0
+        while True:
+            last = train(1, source)
+            count += 1
+            spent = time.perf_counter() - s0
+            if (count >= target) if target else spent >= STRETCH_SECONDS:
+                break
+        stretches.append((count, spent))
+    total_steps = sum(c for c, _ in stretches)
+    elapsed = sum(t for _, t in stretches)
+    fastest = min(stretches, key=lambda s: s[1] / s[0])
+    print(f"torch MLP training step (width 128, batch 128): {elapsed / total_steps * 1e6:.1f} µs/step "
+          f"over {total_steps} steps, fastest stretch of {fastest[0]} {fastest[1] / fastest[0] * 1e6:.1f} µs/step "
           f"(loss {last:.3f}), {torch.get_num_threads()} threads")
 
 

@@ -2,6 +2,8 @@
 //
 //     swift run -c release ddpm-bench [--steps N] [--only matmul|training|sampling|figure|gif]
 //
+// The training step runs for five stretches of 1.5 s, or of N / 5 steps with `--steps N`.
+//
 // and compare with the PyTorch and matplotlib references (scripts/bench.sh
 // runs all three side by side). `--only` runs one part, for a profiler.
 import COpenBLAS
@@ -100,26 +102,39 @@ if runs("training") || runs("sampling") {
 }
 if runs("training") { benchmarkTraining() }
 func benchmarkTraining() {
-    // Timed in five stretches: the mean over all steps, and the fastest
-    // stretch, which a burst of load from elsewhere on the machine does not
-    // reach (reference_torch.py times its loop the same way).
-    let trainSteps = option("--steps", 2000)
-    var losses = [Float](repeating: 0, count: trainSteps)
-    let stretch = max(1, trainSteps / 5)
-    var stretches: [Double] = []
-    let elapsed = seconds {
-        for start in stride(from: 0, to: trainSteps, by: stretch) {
-            let end = min(trainSteps, start + stretch)
-            stretches.append(seconds { for i in start..<end { losses[i] = trainStep() } } / Double(end - start))
-        }
+    // Timed in five stretches of `stretchSeconds` each (of `--steps N` / 5
+    // steps if given): the mean over all steps, and the fastest stretch, which
+    // a burst of load from elsewhere on the machine does not reach.
+    // reference_torch.py times its loop the same way, so that both sides are
+    // measured over the same span of time and a burst weighs on them alike
+    // (with 2,000 steps each, ours took under a second against its 6–9).
+    let fixedSteps = option("--steps", 0)
+    let stretchSeconds = 1.5
+    var losses: [Float] = []
+    var stretches: [(steps: Int, seconds: Double)] = []
+    for s in 0..<5 {
+        let target = max(1, fixedSteps * (s + 1) / 5 - fixedSteps * s / 5)
+        let start = DispatchTime.now().uptimeNanoseconds
+        var count = 0
+        var elapsed = 0.0
+        repeat {
+            losses.append(trainStep())
+            count += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } while fixedSteps > 0 ? count < target : elapsed < stretchSeconds
+        stretches.append((count, elapsed))
     }
+    let trainSteps = stretches.reduce(0) { $0 + $1.steps }
+    let elapsed = stretches.reduce(0) { $0 + $1.seconds }
+    let fastest = stretches.min { $0.seconds / Double($0.steps) < $1.seconds / Double($1.steps) }!
     func meanLoss(_ part: ArraySlice<Float>) -> Float { part.reduce(0, +) / Float(max(part.count, 1)) }
     print(
         String(
             format: "MLP training step (width 128, batch 128): %.1f µs/step, %.0f steps/s over %d steps, "
                 + "fastest stretch of %d %.1f µs/step (mean loss of the first and last 100 steps %.3f → %.3f)",
-            elapsed / Double(trainSteps) * 1e6, Double(trainSteps) / elapsed, trainSteps, stretch,
-            stretches.min()! * 1e6, meanLoss(losses.prefix(100)), meanLoss(losses.suffix(100))))
+            elapsed / Double(trainSteps) * 1e6, Double(trainSteps) / elapsed, trainSteps, fastest.steps,
+            fastest.seconds / Double(fastest.steps) * 1e6, meanLoss(losses.prefix(100)),
+            meanLoss(losses.suffix(100))))
     // Where a step's time goes: 500 more steps, each phase timed.
     phases = [:]
     let profiled = 500
