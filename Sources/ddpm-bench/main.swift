@@ -261,7 +261,10 @@ if runs("training") || runs("sampling") {
 // Seed 000's figure: a 2×10 grid of scatter plots of 10,000 points each, 28×3 inches at 100 dpi.
 if runs("figure") { benchmarkFigure() }
 func benchmarkFigure() {
-    let rolls = (0..<20).map { i in schedule.qSample(data, t: i * steps / 20).xt }
+    // Noise of its own generator: the same picture whatever ran before (the
+    // training part runs for a time, not for a number of steps).
+    let generator = Generator(seed: 0)
+    let rolls = (0..<20).map { i in schedule.qSample(data, t: i * steps / 20, generator: generator).xt }
     func seed000Figure() -> [UInt8] {
         let figure = Figure(rows: 2, columns: 10, width: 28, height: 3, dpi: 100)
         for (i, points) in rolls.enumerated() {
@@ -291,7 +294,8 @@ func timeFile(_ label: String, best repeats: Int, saved path: String, _ make: ()
 // default figure, 6.4×4.8 inches at 100 dpi, 0.1 s a frame, looping.
 if runs("gif") { benchmarkGIF() }
 func benchmarkGIF() {
-    let frames = (0..<steps).map { t in schedule.qSample(data, t: t).xt }
+    let generator = Generator(seed: 0)  // the same frames whatever ran before, as the figure's
+    let frames = (0..<steps).map { t in schedule.qSample(data, t: t, generator: generator).xt }
     func forwardGIF() -> [UInt8] {
         let figures = frames.map { points -> Figure in
             let figure = Figure(width: 6.4, height: 4.8, dpi: 100)
