@@ -2,10 +2,10 @@
 //
 //     swift run -c release ddpm-bench [--steps N] [--only matmul|training|sampling|figure|gif]
 //
-// The training step runs for five stretches of 1.5 s, or of N / 5 steps with `--steps N`.
-//
 // and compare with the PyTorch and matplotlib references (scripts/bench.sh
-// runs all three side by side). `--only` runs one part, for a profiler.
+// runs all three side by side). `--only` runs one part, for a profiler. The
+// training step runs for five stretches of 1.5 s, or of N / 5 steps with
+// `--steps N`.
 import COpenBLAS
 import CTensorKernels
 import DDPM
