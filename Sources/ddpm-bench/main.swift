@@ -149,34 +149,33 @@ func benchmarkTraining() {
 }
 
 // Sampling: seed 000's p_sample_loop, 10,000 points through the 100 steps.
-/// The peak resident memory up to the sampling floor's operands, which the
-/// sampling rounds after the first do not raise (one path at a time, tensor
-/// memory reused).
-/// Declared before the call: main.swift's globals start in order.
-var peakBeforeFloor: Double?
-if runs("sampling") { benchmarkSampling() }
-func benchmarkSampling() {
+let samplingPeak = runs("sampling") ? benchmarkSampling() : nil
+/// Times sampling and its floor and returns the peak resident memory of the
+/// model work in MB: read after the first round, before the floor's 10 MB of
+/// operands exist (the later rounds do not raise it: one path at a time,
+/// tensor memory reused).
+func benchmarkSampling() -> Double {
     let sampler = DDPMSampler(schedule: schedule)
     _ = sampler.sample(model, count: 1000)  // warm up
+    // Each round keeps only its samples, as reference_torch.py drops each round's path.
     var samples: Tensor?
-    var sampling = Double.infinity
-    var floor: SamplingFloor?
+    func round() -> Double { seconds { samples = sampler.sample(model, count: 10_000).samples } }
     // Sampling and its floor in turn, three times, the best of each, so that a
-    // burst of load from elsewhere weighs on both. Each round keeps only its
-    // samples, as reference_torch.py drops each round's path.
-    for _ in 0..<3 {
-        sampling = min(sampling, seconds { samples = sampler.sample(model, count: 10_000).samples })
-        if floor == nil {
-            peakBeforeFloor = peakResidentMB()  // the floor's 10 MB of operands are not the model work's
-            floor = SamplingFloor(products: 2 * steps)
-        }
-        floor!.measure()
+    // burst of load from elsewhere weighs on both.
+    var sampling = round()
+    let peak = peakResidentMB()
+    let floor = SamplingFloor(products: 2 * steps)
+    floor.measure()
+    for _ in 1..<3 {
+        sampling = min(sampling, round())
+        floor.measure()
     }
     print(
         String(
             format: "sampling 10,000 points through %d steps: %.3f s (sliced Wasserstein-1 to fresh data %.3f)",
             steps, sampling, slicedWasserstein(samples!, swissRoll(count: 10_000))))
-    print(floor!.report(against: sampling))
+    print(floor.report(against: sampling))
+    return peak
 }
 
 /// This process's peak resident memory so far, in MB.
@@ -255,7 +254,7 @@ final class SamplingFloor {
 // reference_torch.py's process measures it; the pictures below, which hold a
 // GIF's 100 frames at once, are not part of the comparison.
 if runs("training") || runs("sampling") {
-    print(String(format: "peak memory: %.1f MB resident", peakBeforeFloor ?? peakResidentMB()))
+    print(String(format: "peak memory: %.1f MB resident", samplingPeak ?? peakResidentMB()))
 }
 
 // Seed 000's figure: a 2×10 grid of scatter plots of 10,000 points each, 28×3 inches at 100 dpi.
