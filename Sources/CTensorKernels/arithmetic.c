@@ -177,7 +177,32 @@ VECTORISED void ddpm_index_add_rows(const float *source, const long *indices, si
     }
 }
 
-void ddpm_gather_rows(const float *source, const long *indices, size_t count, size_t columns, float *out) {
-    for (size_t i = 0; i < count; i++)
-        memcpy(out + i * columns, source + (size_t)indices[i] * columns, columns * sizeof(float));
+// A loop rather than memcpy per row (no_builtin keeps the compiler from
+// turning it back into one): the seeds' MLP gathers 128 rows of 128 floats
+// for each of its layers, and memcpy per 512-byte row took about 2% of a
+// training step.
+VECTORISED __attribute__((no_builtin("memcpy"))) void ddpm_gather_rows(const float *restrict source, const long *indices, size_t count, size_t columns,
+                                 float *restrict out) {
+    for (size_t i = 0; i < count; i++) {
+        const float *restrict row = source + (size_t)indices[i] * columns;
+        for (size_t j = 0; j < columns; j++) out[i * columns + j] = row[j];
+    }
+}
+
+VECTORISED void ddpm_linear_relu_backward(const float *restrict y, const float *restrict gy, size_t rows,
+                                          size_t columns, float *restrict g, float *restrict column_sums,
+                                          const long *indices, float *restrict table, size_t table_rows) {
+    if (column_sums) memset(column_sums, 0, columns * sizeof(float));
+    if (table) memset(table, 0, table_rows * columns * sizeof(float));
+    for (size_t r = 0; r < rows; r++) {
+        const float *restrict y_row = y + r * columns, *restrict gy_row = gy + r * columns;
+        float *restrict g_row = g + r * columns;
+        for (size_t j = 0; j < columns; j++) g_row[j] = y_row[j] > 0 ? gy_row[j] : 0;
+        if (column_sums)
+            for (size_t j = 0; j < columns; j++) column_sums[j] += g_row[j];
+        if (table) {
+            float *restrict table_row = table + (size_t)indices[r] * columns;
+            for (size_t j = 0; j < columns; j++) table_row[j] += g_row[j];
+        }
+    }
 }

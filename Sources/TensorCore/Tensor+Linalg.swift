@@ -289,7 +289,9 @@ private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, 
             accumulate: addend.tensor != nil, bias: bias?.storage.pointer, relu: relu)
     }
     if let e = addend.tensor { inputs.append(e) }
-    func gradients(_ g: Tensor) -> [Tensor?] {
+    // ∂L/∂b and ∂L/∂E of a ReLU layer, made in the ReLU's backward pass.
+    typealias Sums = (bias: Tensor?, table: Tensor?)
+    func gradients(_ g: Tensor, _ sums: Sums? = nil) -> [Tensor?] {
         let gp = g.storage.pointer
         // ∂L/∂x = g·W, ∂L/∂W = gᵀ·x, ∂L/∂b = Σ_rows g, ∂L/∂addend = g, ∂L/∂E[i] = Σ_{r: t_r = i} g_r
         var grads: [Tensor?] = [
@@ -304,19 +306,40 @@ private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, 
         ]
         if let bias {
             grads.append(
-                bias.requiresGrad ? Tensor.make(bias.shape) { ddpm_column_sums(gp, rows, outFeatures, $0) } : nil)
+                sums?.bias
+                    ?? (bias.requiresGrad
+                        ? Tensor.make(bias.shape) { ddpm_column_sums(gp, rows, outFeatures, $0) } : nil))
         }
         switch addend {
         case .none: break
         case .tensor(let e): grads.append(e.requiresGrad ? g : nil)
         case .rows(let table, let indices):
-            grads.append(table.requiresGrad ? Tensor.rowsAdded(g, at: indices, into: table.shape) : nil)
+            grads.append(
+                sums?.table ?? (table.requiresGrad ? Tensor.rowsAdded(g, at: indices, into: table.shape) : nil))
         }
         return grads
     }
-    guard relu else { return result.recorded("Linear", inputs, gradients) }
+    guard relu else { return result.recorded("Linear", inputs) { gradients($0) } }
     return result.recordedWithOutput("LinearReLU", inputs) { gy, y in
-        // ∂L/∂(x·Wᵀ + b + addend) = g where y > 0, else 0.
-        gradients(Tensor.make(y.shape) { ddpm_relu_backward(y.storage.pointer, gy.storage.pointer, $0, y.count) })
+        // ∂L/∂(x·Wᵀ + b + addend) = g where y > 0, else 0; in the same pass
+        // ∂L/∂b = Σ_rows g and ∂L/∂E[i] = Σ_{r: t_r = i} g_r.
+        let biasGrad = bias?.requiresGrad == true ? TensorStorage(uninitializedCount: outFeatures) : nil
+        var tableGrad: TensorStorage? = nil
+        var indices: [Int] = []
+        if case .rows(let table, let rowIndices) = addend, table.requiresGrad {
+            tableGrad = TensorStorage(uninitializedCount: table.count)
+            indices = rowIndices
+        }
+        let g = Tensor.make(y.shape) { out in
+            ddpm_linear_relu_backward(
+                y.storage.pointer, gy.storage.pointer, rows, outFeatures, out, biasGrad?.pointer, indices,
+                tableGrad?.pointer, addend.tensor?.shape.first ?? 0)
+        }
+        return gradients(
+            g,
+            (
+                biasGrad.map { Tensor(shape: [outFeatures], storage: $0) },
+                tableGrad.map { Tensor(shape: addend.tensor!.shape, storage: $0) }
+            ))
     }
 }

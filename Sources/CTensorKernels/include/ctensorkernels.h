@@ -136,6 +136,14 @@ void ddpm_binary_rows(ddpm_binary_op op, const float *a, const float *s, float *
 void ddpm_relu_forward(const float *x, float *y, size_t n);
 void ddpm_relu_backward(const float *y, const float *g, float *dx, size_t n);
 
+/// The backward pass of y = ReLU(x·Wᵀ + b + E[indices]) apart from its two
+/// products, in one pass over the rows: g = gy where y > 0, else 0 (∂L/∂ of
+/// the sum, [rows, columns]); its column sums Σ_r g_r (∂L/∂b) into
+/// `column_sums` unless NULL; and its rows added into `table` (zeroed first,
+/// `table_rows` × `columns`) at rows `indices` (∂L/∂E) unless NULL.
+void ddpm_linear_relu_backward(const float *y, const float *gy, size_t rows, size_t columns, float *g,
+                               float *column_sums, const long *indices, float *table, size_t table_rows);
+
 /// Per-channel statistics of x [n, channels, spatial] for batch
 /// normalisation: mean and biased variance over n and spatial.
 void ddpm_batch_norm_statistics(const float *x, size_t n, size_t channels, size_t spatial, float *mean,
