@@ -12,7 +12,11 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     var total: Double = 0
     for p in parameters {
         guard let grad = p.grad else { continue }
-        total += Double(grad.squaredNorm())
+        let squares = grad.squaredNorm()
+        // Σg² is finite only if every g is (scaling by a coefficient below 1
+        // keeps them so): the optimiser's step need not check them again.
+        p.gradIsKnownFinite = squares.isFinite
+        total += Double(squares)
     }
     let norm = Float(total.squareRoot())
     let coefficient = maxNorm / (norm + 1e-6)

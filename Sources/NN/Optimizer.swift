@@ -33,9 +33,12 @@ extension Optimizer {
         for p in parameters { setToNone ? (p.grad = nil) : p.zeroGrad() }
     }
 
-    /// Whether every gradient present is finite.
+    /// Whether every gradient present is finite: read element by element,
+    /// unless `clipGradNorm` just found it so.
     func gradientsAreFinite() -> Bool {
-        parameters.allSatisfy { p in p.grad.map { ddpm_all_finite($0.storage.pointer, $0.count) != 0 } ?? true }
+        parameters.allSatisfy { p in
+            p.gradIsKnownFinite || p.grad.map { ddpm_all_finite($0.storage.pointer, $0.count) != 0 } ?? true
+        }
     }
 }
 

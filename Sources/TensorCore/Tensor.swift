@@ -25,7 +25,12 @@ public final class Tensor {
     public var requiresGrad: Bool
     /// The accumulated gradient of the last `backward()` calls, for tensors
     /// that require gradients and were not computed from others (leaves).
-    public var grad: Tensor?
+    public var grad: Tensor? { didSet { gradIsKnownFinite = false } }
+    /// Set by `clipGradNorm` when every element of `grad` is finite (its sum
+    /// of squares was), so that the optimiser's step after it need not read
+    /// the gradient again to check; assigning `grad`, adding to it in
+    /// `backward()` and `zeroGrad()` clear it.
+    package var gradIsKnownFinite = false
     /// How this tensor was computed, when gradients flow through it.
     var gradNode: GradNode?
 
@@ -167,6 +172,7 @@ public final class Tensor {
     /// Resets the accumulated gradient to zero.
     public func zeroGrad() {
         if let grad = grad { grad.storage.pointer.update(repeating: 0, count: grad.count) }
+        gradIsKnownFinite = false
     }
 }
 

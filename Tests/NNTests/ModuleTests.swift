@@ -288,6 +288,36 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(a.grad!.scalars[0], 0.6, accuracy: 1e-6, "below the limit nothing changes")
     }
 
+    /// clipGradNorm's finding that the gradients are finite spares Adam its
+    /// own check only until a gradient changes: a NaN that reaches a
+    /// gradient after the clipping, by `backward()` adding to it or by
+    /// assignment, still makes the step be skipped.
+    func testAStepAfterClippingStillSkipsAGradientMadeNonFiniteAfterIt() {
+        let w = Tensor([1, 2]).requiringGrad()
+        let adam = Adam([w], lr: 0.1)
+        w.grad = Tensor([3, 4])
+        clipGradNorm([w], maxNorm: 1)
+        (w * Tensor([Float.nan, 1])).sum().backward()  // adds NaN to the clipped gradient in place
+        adam.step()
+        XCTAssertEqual(adam.skippedSteps, 1)
+        XCTAssertEqual(w.scalars, [1, 2])
+        w.grad = Tensor([3, 4])
+        clipGradNorm([w], maxNorm: 1)
+        w.grad = Tensor([Float.infinity, 0])
+        adam.step()
+        XCTAssertEqual(adam.skippedSteps, 2)
+        XCTAssertEqual(w.scalars, [1, 2])
+        w.grad = Tensor([Float.nan, 0])
+        clipGradNorm([w], maxNorm: 1)  // a NaN norm: not found finite, and nothing scaled
+        adam.step()
+        XCTAssertEqual(adam.skippedSteps, 3)
+        w.grad = Tensor([3, 4])
+        clipGradNorm([w], maxNorm: 1)
+        adam.step()
+        XCTAssertEqual(adam.skippedSteps, 3)
+        XCTAssertEqual(w.scalars[0], 0.9, accuracy: 1e-6, "a finite clipped gradient is applied: θ − lr·sign(g)")
+    }
+
     /// A small network learns a nonlinear function with the PyTorch-shaped
     /// loop: the loss falls by more than 20× in 300 steps (measured: about
     /// 0.45 → 0.005).
