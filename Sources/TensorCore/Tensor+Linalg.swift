@@ -35,18 +35,38 @@ private let parallelElements = 1 << 20
 private let oneDNNMultiplyAdds = 1 << 15
 private let oneDNNSide = 16
 
-/// C = op(A)·op(B) (+ C when `accumulate`) (+ bias), then ReLU when `relu`;
-/// `bias` ([n], on every row) is optional. With an inner dimension k of at
-/// most 8 this is a loop in C (`ddpm_narrow_product`); from
-/// `oneDNNMultiplyAdds` on, one oneDNN matmul that adds C's term and the bias
-/// and applies the ReLU in its output pass; smaller products add the bias
-/// rows to C, sgemm adds the product onto it, and a ReLU pass follows.
+/// C = op(A)·op(B) (+ C when `accumulate`) (+ bias) (+ rows of `embedding`),
+/// then ReLU when `relu`; `bias` ([n], on every row) is optional, and so is
+/// `embedding`, a table of rows of n values and one index per row of C. With
+/// an inner dimension k of at most 8 this is a loop in C
+/// (`ddpm_narrow_product`); from `oneDNNMultiplyAdds` on, on this core, a
+/// register-blocked loop of our own that adds the terms before its store
+/// (`ddpm_small_product`, where the shape and CPU allow), else one oneDNN
+/// matmul that adds C's term and the bias and applies the ReLU in its output
+/// pass; smaller products add the bias rows to C, sgemm adds the product onto
+/// it, and a ReLU pass follows. The embedding's rows are copied into C first
+/// where the product cannot add them itself.
 func product(
     _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
     into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool = false,
-    bias: UnsafePointer<Float>? = nil, relu: Bool = false
+    bias: UnsafePointer<Float>? = nil, embedding: (table: UnsafePointer<Float>, indices: [Int])? = nil,
+    relu: Bool = false
 ) {
     if m == 0 || n == 0 { return }
+    let parallel = m * n * k >= parallelMultiplyAdds || m * k + k * n + m * n >= parallelElements
+    if k > Int(ddpm_narrow_features), !parallel, m * n * k >= oneDNNMultiplyAdds, m >= oneDNNSide, n >= oneDNNSide,
+        ddpm_small_product(
+            transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, b, bias, embedding?.table, embedding?.indices ?? [],
+            accumulate ? 1 : 0, relu ? 1 : 0, c) == 0
+    {
+        return
+    }
+    var accumulate = accumulate
+    if let embedding {
+        precondition(!accumulate, "product: the embedding's rows replace C's term")
+        ddpm_gather_rows(embedding.table, embedding.indices, m, n, c)
+        accumulate = true
+    }
     // An inner dimension of a few (2-D points into a layer, the gradient
     // through a layer of 2 outputs): a loop over each row's outputs. In the
     // seeds' training step the first layer took 6.3–8.5 µs through oneDNN and
@@ -58,7 +78,6 @@ func product(
     {
         return
     }
-    let parallel = m * n * k >= parallelMultiplyAdds || m * k + k * n + m * n >= parallelElements
     if k > 0, parallel || (m * n * k >= oneDNNMultiplyAdds && m >= oneDNNSide && n >= oneDNNSide) {
         let status = ddpm_matmul(
             transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, b, bias, accumulate ? 1 : 0, relu ? 1 : 0,
@@ -279,14 +298,16 @@ private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, 
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
     let result = Tensor.make(shape) { out in
+        var embedding: (table: UnsafePointer<Float>, indices: [Int])? = nil
         switch addend {
         case .none: break
         case .tensor(let e): out.update(from: e.storage.pointer, count: rows * outFeatures)
-        case .rows(let table, let indices): ddpm_gather_rows(table.storage.pointer, indices, rows, outFeatures, out)
+        case .rows(let table, let indices): embedding = (UnsafePointer(table.storage.pointer), indices)
         }
         product(
             xp, transposeA: false, wp, transposeB: true, into: out, m: rows, n: outFeatures, k: inFeatures,
-            accumulate: addend.tensor != nil, bias: bias?.storage.pointer, relu: relu)
+            accumulate: { if case .tensor = addend { true } else { false } }(), bias: bias?.storage.pointer,
+            embedding: embedding, relu: relu)
     }
     if let e = addend.tensor { inputs.append(e) }
     // ∂L/∂b and ∂L/∂E of a ReLU layer, made in the ReLU's backward pass.

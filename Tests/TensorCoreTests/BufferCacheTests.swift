@@ -39,7 +39,7 @@ final class BufferCacheTests: XCTestCase {
 final class LinearPathTests: XCTestCase {
     func testLargeAndSmallLinearLayersAgreeWithDirectSums() {
         let generator = Generator(seed: 11)
-        for rows in [16, 10_000] {  // 16×128×128 through sgemm, 10,000×128×128 through oneDNN
+        for rows in [16, 10_000] {  // 16×128×128 on this core (ddpm_small_product), 10,000×128×128 on both (oneDNN)
             let x = randn(shape: [rows, 128], generator: generator)
             let w = randn(shape: [128, 128], generator: generator)
             let b = randn(shape: [128], generator: generator)
@@ -53,6 +53,51 @@ final class LinearPathTests: XCTestCase {
                         if relu { sum = Swift.max(sum, 0) }
                         XCTAssertEqual(Double(y[r * 128 + o]), sum, accuracy: 1e-3, "rows \(rows), relu \(relu)")
                     }
+                }
+            }
+        }
+    }
+
+    /// The seeds' hidden layer, ReLU(x·Wᵀ + b + E[t]) for 128 rows, and the
+    /// products of its backward pass on this core: x·Wᵀ and gᵀ·x in our
+    /// register-blocked loop (`ddpm_small_product`, the embedding's rows
+    /// added in it), g·W through oneDNN; with 80 outputs a last panel of 16
+    /// columns, with 72 (not a multiple of 16) all through oneDNN. Values
+    /// and the gradients of W and x of L = Σ y·c agree with sums in Double.
+    func testOneCoreLayerAndItsGradientsAgreeWithDirectSums() {
+        let generator = Generator(seed: 17)
+        let rows = 128, inputs = 128
+        let steps = (0..<rows).map { ($0 * 37 + 5) % 100 }
+        for outputs in [128, 80, 72] {
+            let x = randn(shape: [rows, inputs], generator: generator).requiringGrad()
+            let w = (randn(shape: [outputs, inputs], generator: generator) * 0.1).requiringGrad()
+            let b = randn(shape: [outputs], generator: generator)
+            let table = randn(shape: [100, outputs], generator: generator)
+            let c = randn(shape: [rows, outputs], generator: generator)
+            let y = linear(x, weight: w, bias: b, embedding: table, indices: steps, relu: true)
+            (y * c).sum().backward()
+            let xs = x.scalars, ws = w.scalars, bs = b.scalars, es = table.scalars, cs = c.scalars, ys = y.scalars
+            // g = ∂L/∂(x·Wᵀ + b + E[t]) = c where y > 0
+            func g(_ r: Int, _ o: Int) -> Double { ys[r * outputs + o] > 0 ? Double(cs[r * outputs + o]) : 0 }
+            for r in [0, 63, rows - 1] {
+                for o in [0, outputs / 2 + 3, outputs - 1] {
+                    let sum = (0..<inputs).reduce(Double(bs[o]) + Double(es[steps[r] * outputs + o])) {
+                        $0 + Double(xs[r * inputs + $1]) * Double(ws[o * inputs + $1])
+                    }
+                    XCTAssertEqual(Double(ys[r * outputs + o]), Swift.max(sum, 0), accuracy: 1e-3, "y, \(outputs)")
+                }
+            }
+            let dw = w.grad!.scalars, dx = x.grad!.scalars
+            for o in [0, outputs - 1] {
+                for i in [0, 77] {
+                    let sum = (0..<rows).reduce(0.0) { $0 + g($1, o) * Double(xs[$1 * inputs + i]) }
+                    XCTAssertEqual(Double(dw[o * inputs + i]), sum, accuracy: 1e-3, "∂L/∂W, \(outputs)")
+                }
+            }
+            for r in [0, rows - 1] {
+                for i in [0, 77] {
+                    let sum = (0..<outputs).reduce(0.0) { $0 + g(r, $1) * Double(ws[$1 * inputs + i]) }
+                    XCTAssertEqual(Double(dx[r * inputs + i]), sum, accuracy: 1e-3, "∂L/∂x, \(outputs)")
                 }
             }
         }

@@ -61,6 +61,18 @@ void ddpm_set_block_allocator(void *(*allocate)(size_t bytes), void (*release)(v
 int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, const float *a, const float *b,
                 const float *bias, int accumulate, int relu, int single_thread, float *c);
 
+/// C = op(A)·op(B) (+ C with `accumulate`) (+ bias[l]) (+ table[indices[i]][l])
+/// (then ReLU) on the calling thread, for products one core's caches hold:
+/// A is [m, k] or, with `transpose_a`, given as [k, m]; B is [k, n] or, with
+/// `transpose_b` (a weight W for x·Wᵀ), given as [n, k]; C [m, n]; all
+/// row-major. `table` (NULL: none) has rows of n values. Returns -1, having
+/// done nothing, unless exactly one operand is transposed (oneDNN is faster
+/// for the plain layout), n (and k with `transpose_b`) is a multiple of 16
+/// and the CPU has AVX-512.
+int ddpm_small_product(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, const float *a, const float *b,
+                       const float *bias, const float *table, const long *indices, int accumulate, int relu,
+                       float *c);
+
 /// The inner dimension up to which `ddpm_narrow_product` works.
 enum { ddpm_narrow_features = 8 };
 
