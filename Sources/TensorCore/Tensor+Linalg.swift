@@ -295,7 +295,10 @@ private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, 
     }
     let xp = x.storage.pointer
     let wp = weight.storage.pointer
-    var inputs = [x, weight]
+    var inputs: [Tensor] = []
+    inputs.reserveCapacity(4)  // x, W, b, the addend's tensor: one allocation
+    inputs.append(x)
+    inputs.append(weight)
     if let bias { inputs.append(bias) }
     let result = Tensor.make(shape) { out in
         var embedding: (table: UnsafePointer<Float>, indices: [Int])? = nil
