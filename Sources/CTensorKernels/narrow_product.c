@@ -10,12 +10,14 @@
 // unrolls and the loop over the outputs o is the vector loop.
 static inline __attribute__((always_inline)) void narrow_rows(const float *restrict a, size_t m, size_t n, size_t k,
                                                               const float *restrict b, const float *restrict bias,
+                                                              const float *restrict table, const long *indices,
                                                               int accumulate, int relu, float *restrict c) {
     for (size_t r = 0; r < m; r++) {
         const float *x = a + r * k;
         float *restrict row = c + r * n;
+        const float *restrict e = table ? table + (size_t)indices[r] * n : NULL;
         for (size_t o = 0; o < n; o++) {
-            float sum = (accumulate ? row[o] : 0.0f) + (bias ? bias[o] : 0.0f);
+            float sum = (accumulate ? row[o] : 0.0f) + (e ? e[o] : 0.0f) + (bias ? bias[o] : 0.0f);
             for (size_t j = 0; j < k; j++) sum += x[j] * b[j * n + o];
             row[o] = relu && sum < 0 ? 0.0f : sum;
         }
@@ -23,21 +25,22 @@ static inline __attribute__((always_inline)) void narrow_rows(const float *restr
 }
 
 VECTORISED static void narrow_product(const float *a, const float *b, size_t m, size_t n, size_t k, const float *bias,
-                                      int accumulate, int relu, float *c) {
+                                      const float *table, const long *indices, int accumulate, int relu, float *c) {
     switch (k) {  // the data's dimension: 2-D points, 3-D …
-    case 1: narrow_rows(a, m, n, 1, b, bias, accumulate, relu, c); break;
-    case 2: narrow_rows(a, m, n, 2, b, bias, accumulate, relu, c); break;
-    case 3: narrow_rows(a, m, n, 3, b, bias, accumulate, relu, c); break;
-    case 4: narrow_rows(a, m, n, 4, b, bias, accumulate, relu, c); break;
-    default: narrow_rows(a, m, n, k, b, bias, accumulate, relu, c); break;
+    case 1: narrow_rows(a, m, n, 1, b, bias, table, indices, accumulate, relu, c); break;
+    case 2: narrow_rows(a, m, n, 2, b, bias, table, indices, accumulate, relu, c); break;
+    case 3: narrow_rows(a, m, n, 3, b, bias, table, indices, accumulate, relu, c); break;
+    case 4: narrow_rows(a, m, n, 4, b, bias, table, indices, accumulate, relu, c); break;
+    default: narrow_rows(a, m, n, k, b, bias, table, indices, accumulate, relu, c); break;
     }
 }
 
 int ddpm_narrow_product(const float *a, const float *b, int transpose_b, size_t m, size_t n, size_t k,
-                        const float *bias, int accumulate, int relu, float *c) {
+                        const float *bias, const float *table, const long *indices, int accumulate, int relu,
+                        float *c) {
     if (k > ddpm_narrow_features) return -1;
     if (!transpose_b) {
-        narrow_product(a, b, m, n, k, bias, accumulate, relu, c);
+        narrow_product(a, b, m, n, k, bias, table, indices, accumulate, relu, c);
         return 0;
     }
     // B (given n×k) as k×n: on the stack for a layer of up to 512 outputs.
@@ -46,7 +49,7 @@ int ddpm_narrow_product(const float *a, const float *b, int transpose_b, size_t 
     if (!bt) return -1;
     for (size_t o = 0; o < n; o++)
         for (size_t j = 0; j < k; j++) bt[j * n + o] = b[o * k + j];
-    narrow_product(a, bt, m, n, k, bias, accumulate, relu, c);
+    narrow_product(a, bt, m, n, k, bias, table, indices, accumulate, relu, c);
     if (bt != on_stack) free(bt);
     return 0;
 }

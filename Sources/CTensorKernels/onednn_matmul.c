@@ -200,7 +200,7 @@ static void run_tiles(void *context, size_t begin, size_t end) {
                                     task->relu[l], out);
             } else if (task->widths[l] <= ddpm_narrow_features) {
                 ok = ddpm_narrow_product(in, task->weights[l], 1, m, task->widths[l + 1], task->widths[l],
-                                         task->biases[l], 0, task->relu[l], out) == 0;
+                                         task->biases[l], NULL, NULL, 0, task->relu[l], out) == 0;
             } else {
                 matmul_primitive key = {m, task->widths[l + 1], task->widths[l], 0, 1, task->biases[l] != NULL, 0,
                                         task->relu[l] != 0, 1};

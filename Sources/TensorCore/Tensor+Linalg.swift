@@ -38,14 +38,14 @@ private let oneDNNSide = 16
 /// C = op(A)·op(B) (+ C when `accumulate`) (+ bias) (+ rows of `embedding`),
 /// then ReLU when `relu`; `bias` ([n], on every row) is optional, and so is
 /// `embedding`, a table of rows of n values and one index per row of C. With
-/// an inner dimension k of at most 8 this is a loop in C
-/// (`ddpm_narrow_product`); from `oneDNNMultiplyAdds` on, on this core, a
+/// an inner dimension k of at most 8 this is a loop in C that adds the
+/// embedding's rows too (`ddpm_narrow_product`); from `oneDNNMultiplyAdds` on, on this core, a
 /// register-blocked loop of our own that adds the terms before its store
 /// (`ddpm_small_product`, where the shape and CPU allow), else one oneDNN
 /// matmul that adds C's term and the bias and applies the ReLU in its output
 /// pass; smaller products add the bias rows to C, sgemm adds the product onto
-/// it, and a ReLU pass follows. The embedding's rows are copied into C first
-/// where the product cannot add them itself.
+/// it, and a ReLU pass follows; for these two the embedding's rows are
+/// copied into C first.
 func product(
     _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
     into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool = false,
@@ -61,12 +61,6 @@ func product(
     {
         return
     }
-    var accumulate = accumulate
-    if let embedding {
-        precondition(!accumulate, "product: the embedding's rows replace C's term")
-        ddpm_gather_rows(embedding.table, embedding.indices, m, n, c)
-        accumulate = true
-    }
     // An inner dimension of a few (2-D points into a layer, the gradient
     // through a layer of 2 outputs): a loop over each row's outputs. In the
     // seeds' training step the first layer took 6.3–8.5 µs through oneDNN and
@@ -74,9 +68,16 @@ func product(
     // tensors' allocation; best of five loops of 20,000 calls).
     if k > 0, k <= Int(ddpm_narrow_features), !transposeA, n >= oneDNNSide,
         ddpm_narrow_product(
-            a, b, transposeB ? 1 : 0, m, n, k, bias, accumulate ? 1 : 0, relu ? 1 : 0, c) == 0
+            a, b, transposeB ? 1 : 0, m, n, k, bias, embedding?.table, embedding?.indices ?? [], accumulate ? 1 : 0,
+            relu ? 1 : 0, c) == 0
     {
         return
+    }
+    var accumulate = accumulate
+    if let embedding {
+        precondition(!accumulate, "product: the embedding's rows replace C's term")
+        ddpm_gather_rows(embedding.table, embedding.indices, m, n, c)
+        accumulate = true
     }
     if k > 0, parallel || (m * n * k >= oneDNNMultiplyAdds && m >= oneDNNSide && n >= oneDNNSide) {
         let status = ddpm_matmul(

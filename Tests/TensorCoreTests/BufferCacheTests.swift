@@ -105,8 +105,9 @@ final class LinearPathTests: XCTestCase {
 
     /// Products with an inner dimension of at most 8 (2-D points into a
     /// layer; the gradient through a layer of 2 outputs) are a loop in C
-    /// (`ddpm_narrow_product`): with W transposed or not, an added term, the
-    /// bias and the ReLU, they agree with sums in Double.
+    /// (`ddpm_narrow_product`): with W transposed or not, an added term or
+    /// rows of an embedding table, the bias and the ReLU, they agree with
+    /// sums in Double.
     func testNarrowInnerDimensionAgreesWithDirectSums() {
         let generator = Generator(seed: 13)
         for k in [2, 3, 7] {
@@ -115,15 +116,20 @@ final class LinearPathTests: XCTestCase {
             let w = randn(shape: [128, k], generator: generator)
             let b = randn(shape: [128], generator: generator)
             let e = randn(shape: [rows, 128], generator: generator)
+            let table = randn(shape: [100, 128], generator: generator)
+            let steps = (0..<rows).map { ($0 * 37 + 5) % 100 }
             let y = linear(x, weight: w, bias: b, addend: e, relu: true).scalars  // x·Wᵀ + b + e
+            let yt = linear(x, weight: w, bias: b, embedding: table, indices: steps, relu: true).scalars  // + E[t]
             let z = x.matmul(w.transpose(0, 1)).scalars  // x·B, B = Wᵀ given k × 128
-            let xs = x.scalars, ws = w.scalars, bs = b.scalars, es = e.scalars
+            let xs = x.scalars, ws = w.scalars, bs = b.scalars, es = e.scalars, ts = table.scalars
             for r in [0, 41, rows - 1] {
                 for o in [0, 64, 127] {
                     let sum = (0..<k).reduce(0.0) { $0 + Double(xs[r * k + $1]) * Double(ws[o * k + $1]) }
                     XCTAssertEqual(Double(z[r * 128 + o]), sum, accuracy: 1e-4, "x·B, k \(k)")
                     let full = Swift.max(sum + Double(bs[o]) + Double(es[r * 128 + o]), 0)
                     XCTAssertEqual(Double(y[r * 128 + o]), full, accuracy: 1e-4, "linear, k \(k)")
+                    let embedded = Swift.max(sum + Double(bs[o]) + Double(ts[steps[r] * 128 + o]), 0)
+                    XCTAssertEqual(Double(yt[r * 128 + o]), embedded, accuracy: 1e-4, "linear + E[t], k \(k)")
                 }
             }
         }

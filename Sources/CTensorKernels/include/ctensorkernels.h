@@ -76,12 +76,14 @@ int ddpm_small_product(int transpose_a, int transpose_b, size_t m, size_t n, siz
 /// The inner dimension up to which `ddpm_narrow_product` works.
 enum { ddpm_narrow_features = 8 };
 
-/// C = A·op(B) (+ C when `accumulate`) (+ bias) (then ReLU) for row-major
-/// A m×k, op(B) k×n (B given n×k when `transpose_b`), bias [n] or NULL, and
-/// an inner dimension k ≤ ddpm_narrow_features, as a loop over each row's
-/// outputs. Returns 0, or -1 for a larger k or no memory.
+/// C = A·op(B) (+ C when `accumulate`) (+ table[indices[i]]) (+ bias) (then
+/// ReLU) for row-major A m×k, op(B) k×n (B given n×k when `transpose_b`),
+/// bias [n] or NULL, table (rows of n values) or NULL, and an inner dimension
+/// k ≤ ddpm_narrow_features, as a loop over each row's outputs. Returns 0,
+/// or -1 for a larger k or no memory.
 int ddpm_narrow_product(const float *a, const float *b, int transpose_b, size_t m, size_t n, size_t k,
-                        const float *bias, int accumulate, int relu, float *c);
+                        const float *bias, const float *table, const long *indices, int accumulate, int relu,
+                        float *c);
 
 /// The rows of x (rows × widths[0]) through linear layers, y = f_L(… f_1(x))
 /// with f_l(h) = h·W_lᵀ + b_l, then ReLU where relu[l] (W_l in PyTorch's
