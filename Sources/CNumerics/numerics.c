@@ -136,6 +136,10 @@ VECTORISED int ddpm_all_finite(const float *x, size_t n) {
     return nonfinite == 0;
 }
 
+VECTORISED void ddpm_scale(float *x, size_t n, float s) {
+    for (size_t i = 0; i < n; i++) x[i] *= s;
+}
+
 VECTORISED void ddpm_reverse_update(const float *x, float a, const float *y, float b, float sigma, float *out, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = a * x[i] + b * y[i] + sigma * out[i];
 }

@@ -1,3 +1,4 @@
+internal import CNumerics
 import TensorCore
 
 /// Rescales the gradients of `parameters` so that their joint L2 norm is at
@@ -23,8 +24,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     if coefficient < 1 {
         for p in parameters {
             guard let grad = p.grad else { continue }
-            let g = grad.storage.pointer
-            for i in 0..<grad.count { g[i] *= coefficient }
+            ddpm_scale(grad.storage.pointer, grad.count, coefficient)
         }
     }
     return norm

@@ -29,6 +29,11 @@ void ddpm_restore_float_environment(unsigned long saved);
 /// Whether all n floats are finite (no NaN, no infinity).
 int ddpm_all_finite(const float *x, size_t n);
 
+/// x[i] *= s for i < n (gradient clipping's rescaling), at the CPU's vector
+/// width: Swift's own loop is compiled for the baseline x86-64, four floats at
+/// a time.
+void ddpm_scale(float *x, size_t n, float s);
+
 /// The Wasserstein-1 distance between two 1-D empirical distributions
 /// (p: n values, q: m values), comparing their quantile functions at
 /// max(n, m) evenly spaced levels. Sorts p and q in place.
