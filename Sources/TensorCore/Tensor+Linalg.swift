@@ -28,24 +28,25 @@ private let parallelMultiplyAdds = 1 << 24
 private let parallelElements = 1 << 20
 /// A product on both cores goes to oneDNN's matmul; one on this core too
 /// from this many multiply-adds, with at least `oneDNNSide` rows and columns
-/// in C, otherwise to sgemm. On one core of this machine oneDNN's
-/// 128×128×128 products took 37–51 µs against sgemm's 45–63 (sgemm packs
-/// both matrices on every call and clears C before adding into it), but a
-/// 128×2×128 one 6–8 µs against 2.
+/// in C (first to our own loop, `ddpm_small_product`, when an operand is
+/// transposed and the shape fits it), otherwise to sgemm. On one core of
+/// this machine oneDNN's 128×128×128 products took 37–51 µs against sgemm's
+/// 45–63 (sgemm packs both matrices on every call and clears C before adding
+/// into it), but a 128×2×128 one 6–8 µs against 2.
 private let oneDNNMultiplyAdds = 1 << 15
 private let oneDNNSide = 16
 
 /// C = op(A)·op(B) (+ C when `accumulate`) (+ bias) (+ rows of `embedding`),
 /// then ReLU when `relu`; `bias` ([n], on every row) is optional, and so is
-/// `embedding`, a table of rows of n values and one index per row of C. With
-/// an inner dimension k of at most 8 this is a loop in C that adds the
-/// embedding's rows too (`ddpm_narrow_product`); from `oneDNNMultiplyAdds` on, on this core, a
-/// register-blocked loop of our own that adds the terms before its store
-/// (`ddpm_small_product`, where the shape and CPU allow), else one oneDNN
-/// matmul that adds C's term and the bias and applies the ReLU in its output
-/// pass; smaller products add the bias rows to C, sgemm adds the product onto
-/// it, and a ReLU pass follows; for these two the embedding's rows are
-/// copied into C first.
+/// `embedding`, a table of rows of n values and one index per row of C.
+/// From `oneDNNMultiplyAdds` on, on this core, a register-blocked loop of our
+/// own adds the terms before its store (`ddpm_small_product`, where the
+/// layout, shape and CPU allow); with an inner dimension k of at most 8 a
+/// loop in C does (`ddpm_narrow_product`); otherwise from
+/// `oneDNNMultiplyAdds` on one oneDNN matmul adds C's term and the bias and
+/// applies the ReLU in its output pass, and smaller products add the bias
+/// rows to C, sgemm adds the product onto it, and a ReLU pass follows; for
+/// these two the embedding's rows are copied into C first.
 func product(
     _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
     into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool = false,
@@ -302,16 +303,18 @@ private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, 
     inputs.append(weight)
     if let bias { inputs.append(bias) }
     let result = Tensor.make(shape) { out in
+        var accumulate = false
         var embedding: (table: UnsafePointer<Float>, indices: [Int])? = nil
         switch addend {
         case .none: break
-        case .tensor(let e): out.update(from: e.storage.pointer, count: rows * outFeatures)
+        case .tensor(let e):
+            out.update(from: e.storage.pointer, count: rows * outFeatures)
+            accumulate = true
         case .rows(let table, let indices): embedding = (UnsafePointer(table.storage.pointer), indices)
         }
         product(
             xp, transposeA: false, wp, transposeB: true, into: out, m: rows, n: outFeatures, k: inFeatures,
-            accumulate: { if case .tensor = addend { true } else { false } }(), bias: bias?.storage.pointer,
-            embedding: embedding, relu: relu)
+            accumulate: accumulate, bias: bias?.storage.pointer, embedding: embedding, relu: relu)
     }
     if let e = addend.tensor { inputs.append(e) }
     // ∂L/∂b and ∂L/∂E of a ReLU layer, made in the ReLU's backward pass.
@@ -349,22 +352,20 @@ private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, addend: Addend, 
         // ∂L/∂(x·Wᵀ + b + addend) = g where y > 0, else 0; in the same pass
         // ∂L/∂b = Σ_rows g and ∂L/∂E[i] = Σ_{r: t_r = i} g_r.
         let biasGrad = bias?.requiresGrad == true ? TensorStorage(uninitializedCount: outFeatures) : nil
-        var tableGrad: TensorStorage? = nil
-        var indices: [Int] = []
-        if case .rows(let table, let rowIndices) = addend, table.requiresGrad {
-            tableGrad = TensorStorage(uninitializedCount: table.count)
-            indices = rowIndices
+        var tableGrad: (storage: TensorStorage, shape: [Int], indices: [Int])? = nil
+        if case .rows(let table, let indices) = addend, table.requiresGrad {
+            tableGrad = (TensorStorage(uninitializedCount: table.count), table.shape, indices)
         }
         let g = Tensor.make(y.shape) { out in
             ddpm_linear_relu_backward(
-                y.storage.pointer, gy.storage.pointer, rows, outFeatures, out, biasGrad?.pointer, indices,
-                tableGrad?.pointer, addend.tensor?.shape.first ?? 0)
+                y.storage.pointer, gy.storage.pointer, rows, outFeatures, out, biasGrad?.pointer,
+                tableGrad?.indices ?? [], tableGrad?.storage.pointer, tableGrad?.shape[0] ?? 0)
         }
         return gradients(
             g,
             (
                 biasGrad.map { Tensor(shape: [outFeatures], storage: $0) },
-                tableGrad.map { Tensor(shape: addend.tensor!.shape, storage: $0) }
+                tableGrad.map { Tensor(shape: $0.shape, storage: $0.storage) }
             ))
     }
 }
