@@ -41,9 +41,9 @@ VECTORISED static void adam_update_exact(float *restrict theta, const float *res
 // max(v, FLT_MIN), so that v = 0 gives √v = 0·r = 0 as sqrtf does; a vector
 // with v = +inf (g² overflowed), where the Newton steps would make 0·inf =
 // NaN instead of √v = inf and 1/d = 0, stops the loop for the exact one to
-// take that vector (ddpm_adam_update). This form
-// took 36–38 µs against 41–43 for 72,066 parameters (the seeds' MLP) where
-// the former one masked both cases out lane by lane.
+// take that vector (ddpm_adam_update). This form took 36–38 µs against 41–43
+// for 72,066 parameters (the seeds' MLP) where the former one masked both
+// cases out lane by lane.
 __attribute__((target("avx512f"), always_inline)) static inline size_t adam_update_avx512_loop(
     float *theta, const float *grad, float *m, float *v, size_t n, float beta1, float beta2, float step_size,
     float root_correction2, float eps, float weight_decay, int decay) {
