@@ -1,6 +1,6 @@
-// Products that one core's caches hold, with a transposed operand (the
-// seeds' MLP step: y = x·Wᵀ + b + E[t] forward and ∂L/∂W = gᵀ·x backward,
-// 128×128 by 128×128), in a register-blocked AVX-512 loop of our own: 4 rows
+// Products that one core's caches hold (the seeds' MLP step: y = x·Wᵀ + b +
+// E[t] forward, ∂L/∂W = gᵀ·x and ∂L/∂x = g·W backward, 128×128 by 128×128),
+// in a register-blocked AVX-512 loop of our own: 4 rows
 // × 64 columns of C in 16 registers, k by k, a row of B's packed panel read
 // and A's four values broadcast. What a layer adds to its product (bias,
 // rows of an embedding table, ReLU) is applied in registers before the
@@ -11,8 +11,13 @@
 // then ReLU 34.7 µs against oneDNN's 34.6 without the rows and 1.9 to gather
 // them, gᵀ·x 33.7 against 34.2. In the training step's profile each product
 // here took 10.9% of the samples, oneDNN's about 10.4% plus 0.5% for its call
-// and, forward, 0.7% for the gather. The plain layout A·B stays with oneDNN,
-// which reaches 31.5 µs there (33.4 here, with the packing).
+// and, forward, 0.7% for the gather. oneDNN was a little faster for the
+// plain layout A·B on one core (31.5 against 33.4 µs on the Intel machine,
+// 36.2 against 38.4 on the AMD one), but the loop here takes it too, so that
+// ∂L/∂x has the same bits whether or not its product is split between the
+// cores (the split is decided at run time, ddpm_cores_share_cheaply). Split,
+// each thread packs its own panels of B and computes its columns (or rows)
+// of C.
 #include "ctensorkernels.h"
 #include <stdlib.h>
 #if defined(__x86_64__)
@@ -23,12 +28,12 @@ typedef struct {
     size_t a_row, a_column;  // A(i, j) = a[i·a_row + j·a_column]
     const float *b;          // B(j, l) = b[j·n + l], or with transpose_b b[l·k + j]
     int transpose_b;
-    size_t n, k;
+    size_t m, n, k;
     const float *bias, *table;
     const long *indices;
     int accumulate, relu;
     float *c;
-    float *panel;  // columns l0 … l0 + 16·V − 1 of B, k rows of 16·V floats
+    float *panel;  // columns l0 … l0 + 16·V − 1 of B, k rows of 16·V floats (one for each thread)
 } product_terms;
 
 // Rows i0 … i0 + R − 1 and columns l0 … l0 + 16·V − 1 of C from the panel
@@ -104,14 +109,16 @@ __attribute__((target("avx512f"))) static void pack_transposed(const product_ter
         }
 }
 
-// Column panels of 64 outer, each packed just before the rows pass over it
+// Rows begin … end − 1 of C in columns 64·first … 64·last − 1 (or to n):
+// column panels of 64 outer, each packed just before the rows pass over it
 // (it stays in L1 meanwhile), rows in fours inner.
-__attribute__((target("avx512f"))) static void product(const product_terms *t, size_t m) {
-    for (size_t l0 = 0; l0 < t->n; l0 += 64) {
+__attribute__((target("avx512f"))) static void product(const product_terms *t, size_t begin, size_t end,
+                                                       size_t first, size_t last) {
+    for (size_t l0 = 64 * first; l0 < t->n && l0 < 64 * last; l0 += 64) {
         const size_t vectors = t->n - l0 >= 64 ? 4 : (t->n - l0) / 16;
         if (t->transpose_b) pack_transposed(t, l0, 16 * vectors);
         else pack(t, l0, 16 * vectors);
-        size_t i0 = 0;
+        size_t i0 = begin;
 #define COLUMNS(R)                                                                                                   \
     switch (vectors) {                                                                                               \
     case 4: block(t, i0, l0, R, 4); break;                                                                           \
@@ -119,39 +126,70 @@ __attribute__((target("avx512f"))) static void product(const product_terms *t, s
     case 2: block(t, i0, l0, R, 2); break;                                                                           \
     default: block(t, i0, l0, R, 1); break;                                                                          \
     }
-        for (; i0 + 4 <= m; i0 += 4) COLUMNS(4)
-        for (; i0 < m; i0++) COLUMNS(1)
+        for (; i0 + 4 <= end; i0 += 4) COLUMNS(4)
+        for (; i0 < end; i0++) COLUMNS(1)
 #undef COLUMNS
     }
+}
+
+// Panels of B's 64 columns by k rows, one for each thread that may share
+// the product, in memory the calling thread keeps from call to call; NULL
+// when there is no memory.
+static float *thread_panels(size_t k, size_t threads) {
+    static _Thread_local float *panels;
+    static _Thread_local size_t capacity;
+    const size_t floats = 64 * k * threads;
+    if (capacity < floats) {
+        free(panels);
+        capacity = 0;
+        if (!(panels = aligned_alloc(64, floats * sizeof(float)))) return NULL;
+        capacity = floats;
+    }
+    return panels;
+}
+
+// Rows 4·begin … 4·end − 1 of C (the last block may be shorter) on one of
+// the threads that share the product, with that thread's panel.
+static void product_rows(void *context, size_t begin, size_t end) {
+    const product_terms *shared = context;
+    product_terms t = *shared;
+    t.panel += 64 * t.k * ddpm_parallel_thread_number();
+    product(&t, 4 * begin, 4 * end < t.m ? 4 * end : t.m, 0, (t.n + 63) / 64);
+}
+
+// Column panels begin … end − 1 of C, every row.
+static void product_columns(void *context, size_t begin, size_t end) {
+    const product_terms *shared = context;
+    product_terms t = *shared;
+    t.panel += 64 * t.k * ddpm_parallel_thread_number();
+    product(&t, 0, t.m, begin, end);
 }
 #endif
 
 int ddpm_small_product(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, const float *a, const float *b,
                        const float *bias, const float *table, const long *indices, int accumulate, int relu,
-                       float *c) {
+                       int both_cores, float *c) {
 #if defined(__x86_64__)
-    if (m == 0 || n == 0 || k == 0 || n % 16 != 0 || transpose_a == transpose_b || (transpose_b && k % 16 != 0) ||
+    if (m == 0 || n == 0 || k == 0 || n % 16 != 0 || (transpose_a && transpose_b) || (transpose_b && k % 16 != 0) ||
         !__builtin_cpu_supports("avx512f"))
         return -1;
-    // A panel of B, in memory each thread keeps from call to call.
-    static _Thread_local float *panel;
-    static _Thread_local size_t capacity;
-    const size_t floats = 64 * k;
-    if (capacity < floats) {
-        free(panel);
-        capacity = 0;
-        if (!(panel = aligned_alloc(64, floats * sizeof(float)))) return -1;
-        capacity = floats;
-    }
-    product_terms t = {
-        a,   transpose_a ? 1 : k, transpose_a ? m : 1, b, transpose_b, n, k, bias, table, indices, accumulate, relu,
-        c,   panel,
-    };
-    product(&t, m);
+    const size_t threads = both_cores ? ddpm_parallel_threads() : 1;
+    float *panels = thread_panels(k, threads);
+    if (!panels) return -1;
+    product_terms t = {a, transpose_a ? 1 : k, transpose_a ? m : 1, b, transpose_b, m, n, k, bias, table,
+                       indices, accumulate, relu, c, panels};
+    // Shared by C's columns, where each thread then reads only its rows of W
+    // for x·Wᵀ; by rows for ∂L/∂W = gᵀ·x, so that the thread that computes
+    // rows of a weight's gradient is the one whose part of the optimiser's
+    // step updates them (Adam's halves).
+    const size_t column_panels = (n + 63) / 64;
+    if (threads == 1) product(&t, 0, m, 0, column_panels);
+    else if (!transpose_a && column_panels >= threads) ddpm_parallel_for(column_panels, 1, product_columns, &t);
+    else ddpm_parallel_for((m + 3) / 4, 1, product_rows, &t);
     return 0;
 #else
     (void)transpose_a, (void)transpose_b, (void)m, (void)n, (void)k, (void)a, (void)b, (void)bias, (void)table;
-    (void)indices, (void)accumulate, (void)relu, (void)c;
+    (void)indices, (void)accumulate, (void)relu, (void)both_cores, (void)c;
     return -1;
 #endif
 }

@@ -26,6 +26,11 @@ public final class Adam: Optimizer {
     public private(set) var skippedSteps = 0
     private let m: [TensorStorage]
     private let v: [TensorStorage]
+    /// From this many parameters in all, a step is shared among the cores when
+    /// they pass data cheaply (`coresShareCheaply`): the seeds' MLP (72,066)
+    /// took 23 µs on one core and 13.5 on two, with its products split the
+    /// same way; a small model's step is not worth waking a core for.
+    private static let sharedCount = 1 << 15
 
     public init(
         _ parameters: [Tensor], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
@@ -60,13 +65,29 @@ public final class Adam: Optimizer {
         let correction2 = Float(1 - pow(Double(beta2), t))
         let stepSize = lr / correction1
         let rootCorrection2 = correction2.squareRoot()
-        let saved = ddpm_flush_subnormals()
-        defer { ddpm_restore_float_environment(saved) }
-        for (index, p) in parameters.enumerated() {
-            guard let grad = p.grad else { continue }
-            ddpm_adam_update(
-                p.storage.pointer, grad.storage.pointer, m[index].pointer, v[index].pointer, p.count,
-                beta1, beta2, stepSize, rootCorrection2, eps, weightDecay)
+        let parameters = parameters.indices.compactMap { index in
+            self.parameters[index].grad.map { (self.parameters[index], $0, m[index], v[index]) }
+        }
+        // Share `share` of `shares`: a part of each tensor, cut at whole cache
+        // lines (16 floats); the same part every step, so that the moments
+        // stay in that core's cache.
+        func update(share: Int, shares: Int) {
+            let saved = ddpm_flush_subnormals()
+            defer { ddpm_restore_float_environment(saved) }
+            for (p, grad, m, v) in parameters {
+                let begin = p.count * share / shares & ~15
+                let end = share + 1 == shares ? p.count : p.count * (share + 1) / shares & ~15
+                if begin >= end { continue }
+                ddpm_adam_update(
+                    p.storage.pointer + begin, grad.storage.pointer + begin, m.pointer + begin, v.pointer + begin,
+                    end - begin, beta1, beta2, stepSize, rootCorrection2, eps, weightDecay)
+            }
+        }
+        let count = parameters.reduce(0) { $0 + $1.0.count }
+        if count >= Self.sharedCount && coresShareCheaply() {
+            onEachCore(update)
+        } else {
+            update(share: 0, shares: 1)
         }
     }
 }

@@ -32,3 +32,37 @@ public func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
 private struct ParallelTask {
     let run: (Range<Int>) -> Void
 }
+
+/// Whether the cores pass data between them cheaply enough to share work that
+/// one core's caches hold (`ddpm_cores_share_cheaply`, checked at most once a
+/// second), unless a test has fixed the answer (`coreSharingOverride`). The
+/// results are the same either way, to the bit: only the time differs.
+public func coresShareCheaply() -> Bool {
+    coreSharingOverride ?? (ddpm_cores_share_cheaply() != 0)
+}
+
+/// Fixes `coresShareCheaply()`'s answer while not nil: for tests that
+/// compare the shared and the one-core paths on any machine.
+package var coreSharingOverride: Bool? = nil
+
+/// `body(share, shares)` once for each share of the work, shares = the
+/// cores OpenMP runs on, the shares on its threads side by side: share 0 on
+/// the calling thread, share s of a split on the same thread every time, so
+/// that a loop cut the same way each call finds its part in that core's
+/// cache.
+public func onEachCore(_ body: (_ share: Int, _ shares: Int) -> Void) {
+    let shares = ddpm_parallel_threads()
+    if shares < 2 { return body(0, 1) }
+    withoutActuallyEscaping(body) { body in
+        var task = ParallelTask { range in
+            for share in range { body(share, shares) }
+        }
+        withUnsafeMutablePointer(to: &task) { pointer in
+            ddpm_parallel_for(
+                shares, 1,
+                { context, begin, end in
+                    context!.assumingMemoryBound(to: ParallelTask.self).pointee.run(begin..<end)
+                }, pointer)
+        }
+    }
+}

@@ -17,36 +17,46 @@ func gemm(
 }
 
 /// Products of at least this many multiply-adds, or whose matrices hold at
-/// least `oneDNNElements` numbers (a sampling batch's layers with 2 inputs or
-/// outputs, bound by memory), run on both cores; smaller ones on this one: in
-/// a training step a second thread for the seeds' 128×128×128 products did
-/// not pay (splitting them made the step slower, 1,055–1,289 µs against
-/// 680–760, and running a layer's two backward products side by side left
-/// notebook 03's training at 699–914 steps/s against 926–1,012, with the idle
-/// thread spinning on the other core, which a class's other kernels need).
+/// least `parallelElements` numbers (a sampling batch's layers with 2 inputs
+/// or outputs, bound by memory), run on all cores through oneDNN's matmul.
 private let parallelMultiplyAdds = 1 << 24
 private let parallelElements = 1 << 20
-/// A product on both cores goes to oneDNN's matmul; one on this core too
-/// from this many multiply-adds, with at least `oneDNNSide` rows and columns
-/// in C (first to our own loop, `ddpm_small_product`, when an operand is
-/// transposed and the shape fits it), otherwise to sgemm. On one core of
-/// this machine oneDNN's 128×128×128 products took 37–51 µs against sgemm's
-/// 45–63 (sgemm packs both matrices on every call and clears C before adding
-/// into it), but a 128×2×128 one 6–8 µs against 2.
+/// Smaller ones from this many multiply-adds, with at least `oneDNNSide` rows
+/// and columns in C, go to our own register-blocked loop
+/// (`ddpm_small_product`) where the layout and shape fit it, else to oneDNN
+/// on this core; below, to sgemm. On one core of an earlier machine oneDNN's
+/// 128×128×128 products took 37–51 µs against sgemm's 45–63 (sgemm packs
+/// both matrices on every call and clears C before adding into it), but a
+/// 128×2×128 one 6–8 µs against 2.
 private let oneDNNMultiplyAdds = 1 << 15
 private let oneDNNSide = 16
+/// From this many multiply-adds our loop splits a product between the cores
+/// (C's columns, or for ∂L/∂W = gᵀ·x its rows), when they pass data cheaply
+/// (`coresShareCheaply`): the seeds' 128×128×128 products then took about 22
+/// µs on this core and 18 on the other, against 38 on one (AMD EPYC, two
+/// cores of one core complex). On the Intel machine of earlier sessions, and
+/// here whenever the host spreads the two cores apart, moving a product's
+/// operands and result between the cores cost more than half a product
+/// saved, and the check says no.
+private let sharedMultiplyAdds = 1 << 20
+
+/// Whether `product` splits an m×n×k product between the cores.
+func sharesProduct(m: Int, n: Int, k: Int) -> Bool {
+    m * n * k >= sharedMultiplyAdds && m * n * k < parallelMultiplyAdds && coresShareCheaply()
+}
 
 /// C = op(A)·op(B) (+ C when `accumulate`) (+ bias) (+ rows of `embedding`),
 /// then ReLU when `relu`; `bias` ([n], on every row) is optional, and so is
 /// `embedding`, a table of rows of n values and one index per row of C.
-/// From `oneDNNMultiplyAdds` on, on this core, a register-blocked loop of our
-/// own adds the terms before its store (`ddpm_small_product`, where the
-/// layout, shape and CPU allow); with an inner dimension k of at most 8 a
-/// loop in C does (`ddpm_narrow_product`); otherwise from
-/// `oneDNNMultiplyAdds` on one oneDNN matmul adds C's term and the bias and
-/// applies the ReLU in its output pass, and smaller products add the bias
-/// rows to C, sgemm adds the product onto it, and a ReLU pass follows; for
-/// these two the embedding's rows are copied into C first.
+/// From `oneDNNMultiplyAdds` on, below the all-core sizes, a register-blocked
+/// loop of our own adds the terms before its store (`ddpm_small_product`,
+/// where the layout, shape and CPU allow; on both cores from
+/// `sharedMultiplyAdds`, with the same result to the bit); with an inner
+/// dimension k of at most 8 a loop in C does (`ddpm_narrow_product`);
+/// otherwise from `oneDNNMultiplyAdds` on one oneDNN matmul adds C's term and
+/// the bias and applies the ReLU in its output pass, and smaller products add
+/// the bias rows to C, sgemm adds the product onto it, and a ReLU pass
+/// follows; for these two the embedding's rows are copied into C first.
 func product(
     _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
     into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool = false,
@@ -55,10 +65,11 @@ func product(
 ) {
     if m == 0 || n == 0 { return }
     let parallel = m * n * k >= parallelMultiplyAdds || m * k + k * n + m * n >= parallelElements
+    let shared = sharesProduct(m: m, n: n, k: k)
     if k > Int(ddpm_narrow_features), !parallel, m * n * k >= oneDNNMultiplyAdds, m >= oneDNNSide, n >= oneDNNSide,
         ddpm_small_product(
             transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, b, bias, embedding?.table, embedding?.indices ?? [],
-            accumulate ? 1 : 0, relu ? 1 : 0, c) == 0
+            accumulate ? 1 : 0, relu ? 1 : 0, shared ? 1 : 0, c) == 0
     {
         return
     }

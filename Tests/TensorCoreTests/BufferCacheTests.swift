@@ -103,6 +103,36 @@ final class LinearPathTests: XCTestCase {
         }
     }
 
+    /// The same layer with its products split between the cores
+    /// (`coresShareCheaply` fixed to true) and on one: y, ∂L/∂W and ∂L/∂x
+    /// have the same bits, for 128 outputs (a panel of 64 columns each), 80
+    /// (64 and 16) and 192 (three panels), and 128 or 100 rows (∂L/∂W split
+    /// by rows, the last block of four short). On a one-core machine both
+    /// runs take the one-core path and the test shows nothing but that.
+    func testLayerSharedBetweenCoresHasTheBitsOfOneCore() {
+        let generator = Generator(seed: 23)
+        defer { coreSharingOverride = nil }
+        for (rows, outputs) in [(128, 128), (128, 80), (100, 192)] {
+            let steps = (0..<rows).map { ($0 * 37 + 5) % 100 }
+            let x = randn(shape: [rows, 128], generator: generator)
+            let w = randn(shape: [outputs, 128], generator: generator) * 0.1
+            let b = randn(shape: [outputs], generator: generator)
+            let table = randn(shape: [100, outputs], generator: generator)
+            let c = randn(shape: [rows, outputs], generator: generator)
+            var results: [[[Float]]] = []
+            for shared in [false, true] {
+                coreSharingOverride = shared
+                let xs = x.detach().requiringGrad(), ws = w.detach().requiringGrad()
+                let y = linear(xs, weight: ws, bias: b, embedding: table, indices: steps, relu: true)
+                (y * c).sum().backward()
+                results.append([y.scalars, ws.grad!.scalars, xs.grad!.scalars])
+            }
+            for (name, (one, two)) in zip(["y", "∂L/∂W", "∂L/∂x"], zip(results[0], results[1])) {
+                XCTAssertEqual(one, two, "\(name), \(rows) rows, \(outputs) outputs")
+            }
+        }
+    }
+
     /// Products with an inner dimension of at most 8 (2-D points into a
     /// layer; the gradient through a layer of 2 outputs) are a loop in C
     /// (`ddpm_narrow_product`): with W transposed or not, an added term or

@@ -62,16 +62,19 @@ int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, 
                 const float *bias, int accumulate, int relu, int single_thread, float *c);
 
 /// C = op(A)·op(B) (+ C with `accumulate`) (+ bias[l]) (+ table[indices[i]][l])
-/// (then ReLU) on the calling thread, for products one core's caches hold:
-/// A is [m, k] or, with `transpose_a`, given as [k, m]; B is [k, n] or, with
-/// `transpose_b` (a weight W for x·Wᵀ), given as [n, k]; C [m, n]; all
-/// row-major. `table` (NULL: none) has rows of n values. Returns -1, having
-/// done nothing, unless exactly one operand is transposed (oneDNN is faster
-/// for the plain layout), n (and k with `transpose_b`) is a multiple of 16
-/// and the CPU has AVX-512.
+/// (then ReLU), for products one core's caches hold: A is [m, k] or, with
+/// `transpose_a`, given as [k, m]; B is [k, n] or, with `transpose_b` (a
+/// weight W for x·Wᵀ), given as [n, k]; C [m, n]; all row-major. `table`
+/// (NULL: none) has rows of n values. On the calling thread or, with
+/// `both_cores`, shared among OpenMP's threads by C's panels of 64 columns
+/// (by its rows in blocks of four for `transpose_a`, or when there are fewer
+/// panels than threads): every element is summed in the same order either
+/// way, so the result is the same to the bit. Returns -1, having done
+/// nothing, when both operands are transposed, n (and k with `transpose_b`)
+/// is not a multiple of 16, the CPU has no AVX-512 or there is no memory.
 int ddpm_small_product(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, const float *a, const float *b,
                        const float *bias, const float *table, const long *indices, int accumulate, int relu,
-                       float *c);
+                       int both_cores, float *c);
 
 /// The inner dimension up to which `ddpm_narrow_product` works.
 enum { ddpm_narrow_features = 8 };
@@ -103,6 +106,19 @@ int ddpm_conv_uses_onednn(void);
 /// cores) when n is at least 2·grain, else in one call on this thread.
 typedef void (*ddpm_range_body)(void *context, size_t begin, size_t end);
 void ddpm_parallel_for(size_t n, size_t grain, ddpm_range_body body, void *context);
+
+/// The most threads a `ddpm_parallel_for` shares its range among (1 without OpenMP).
+size_t ddpm_parallel_threads(void);
+
+
+/// A cache line's round trip between two cores, in ns, below which they
+/// share the work of products one core's caches hold.
+enum { ddpm_cheap_round_trip_ns = 150 };
+
+/// Whether two of OpenMP's threads pass a cache line back and forth in less
+/// than ddpm_cheap_round_trip_ns (measured at most once a second; 0 with one
+/// thread): work split between them then costs little more than its halves.
+int ddpm_cores_share_cheaply(void);
 
 /// The calling thread's number in OpenMP's team (0 outside a parallel loop).
 size_t ddpm_parallel_thread_number(void);
