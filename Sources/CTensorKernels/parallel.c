@@ -81,6 +81,9 @@ size_t ddpm_parallel_thread_number(void) {
 // waits there until the scheduler moves it).
 enum { batches = 4, trips = 16 };
 static const double give_up = 2e-4;
+// A check costs about 5 µs when the cores are near, at most 0.2 ms when the
+// other thread does not answer: at 20 a second, at most 0.4% of the time.
+static const double recheck = 0.05;
 typedef struct {
     _Alignas(64) volatile long ball;  // 2i + 1: thread 0's i-th throw; 2i + 2: the answer; -1: stop
     _Alignas(64) double nanoseconds;  // the fastest batch's round trip
@@ -133,18 +136,18 @@ static void play(void *data) {
 
 int ddpm_cores_share_cheaply(void) {
     // The verdict and when it was reached: a virtual machine's two cores can
-    // be moved by its host from one core complex to two, and back, for
-    // minutes at a time (a round trip then took 320–330 ns here instead of
-    // 52–62), so it is reached again every second.
+    // be moved by its host from one core complex to two, and back (a round
+    // trip then took 280–340 ns here instead of 52–74, for a fraction of a
+    // second to minutes), so it is reached again every `recheck` seconds.
     static int verdict;
     static double checked = -1;
     if (!ddpm_openmp_ready() || max_threads() < 2) return 0;
     const double now = seconds(CLOCK_MONOTONIC_COARSE);
-    if (thread_count() > 1 || (checked >= 0 && now - checked < 1)) return __atomic_load_n(&verdict, __ATOMIC_RELAXED);
+    if (thread_count() > 1 || (checked >= 0 && now - checked < recheck))
+        return __atomic_load_n(&verdict, __ATOMIC_RELAXED);
     ping_pong p = {0, 1e9};
     gomp_parallel(play, &p, 2, 0);
     __atomic_store_n(&verdict, p.nanoseconds < ddpm_cheap_round_trip_ns, __ATOMIC_RELAXED);
-    // A verdict against sharing is checked again sooner: it may only mean that the other thread was not running.
-    checked = verdict ? now : now - 0.95;
+    checked = now;
     return verdict;
 }

@@ -34,8 +34,8 @@ private struct ParallelTask {
 }
 
 /// Whether the cores pass data between them cheaply enough to share work that
-/// one core's caches hold (`ddpm_cores_share_cheaply`, checked at most once a
-/// second), unless a test has fixed the answer (`coreSharingOverride`). The
+/// one core's caches hold (`ddpm_cores_share_cheaply`, checked at most 20
+/// times a second), unless a test has fixed the answer (`coreSharingOverride`). The
 /// results are the same either way, to the bit: only the time differs.
 public func coresShareCheaply() -> Bool {
     coreSharingOverride ?? (ddpm_cores_share_cheaply() != 0)

@@ -116,7 +116,7 @@ size_t ddpm_parallel_threads(void);
 enum { ddpm_cheap_round_trip_ns = 150 };
 
 /// Whether two of OpenMP's threads pass a cache line back and forth in less
-/// than ddpm_cheap_round_trip_ns (measured at most once a second; 0 with one
+/// than ddpm_cheap_round_trip_ns (measured at most 20 times a second; 0 with one
 /// thread): work split between them then costs little more than its halves.
 int ddpm_cores_share_cheaply(void);
 
