@@ -32,12 +32,12 @@ private let oneDNNMultiplyAdds = 1 << 15
 private let oneDNNSide = 16
 /// From this many multiply-adds our loop splits a product between the cores
 /// (C's columns, or for ∂L/∂W = gᵀ·x its rows), when they pass data cheaply
-/// (`coresShareCheaply`): the seeds' 128×128×128 products then took about 22
-/// µs on this core and 18 on the other, against 38 on one (AMD EPYC, two
-/// cores of one core complex). On the Intel machine of earlier sessions, and
-/// here whenever the host spreads the two cores apart, moving a product's
-/// operands and result between the cores cost more than half a product
-/// saved, and the check says no.
+/// (`coresShareCheaply`): in the seeds' training step each core's half of a
+/// 128×128×128 product then took 21–22 µs, against 38 for the whole on one
+/// core (AMD EPYC, two cores of one core complex). On the Intel machine of
+/// earlier sessions, and here whenever the host spreads the two cores apart,
+/// moving a product's operands and result between the cores cost more than
+/// half a product saved, and the check says no.
 private let sharedMultiplyAdds = 1 << 20
 
 /// Whether `product` splits an m×n×k product between the cores.

@@ -110,14 +110,20 @@ void ddpm_parallel_for(size_t n, size_t grain, ddpm_range_body body, void *conte
 /// The most threads a `ddpm_parallel_for` shares its range among (1 without OpenMP).
 size_t ddpm_parallel_threads(void);
 
-
 /// A cache line's round trip between two cores, in ns, below which they
-/// share the work of products one core's caches hold.
-enum { ddpm_cheap_round_trip_ns = 150 };
+/// share the work of products one core's caches hold. Measured on this VM
+/// (AMD EPYC): 44–74 ns while its two cores sat in one core complex, where
+/// sharing the training step's products paid (296 → 222–246 µs a step),
+/// 280–340 ns while its host spread them, where it cost twice as much. On
+/// the Intel machine of earlier sessions splitting a product made the step
+/// slower; a mesh's round trip is around 100 ns and more, so that machine
+/// should stay on one core (not measured there).
+enum { ddpm_cheap_round_trip_ns = 100 };
 
 /// Whether two of OpenMP's threads pass a cache line back and forth in less
-/// than ddpm_cheap_round_trip_ns (measured at most 20 times a second; 0 with one
-/// thread): work split between them then costs little more than its halves.
+/// than ddpm_cheap_round_trip_ns (measured at most 20 times a second; 0 with
+/// one thread): work split between them then costs little more than its
+/// halves.
 int ddpm_cores_share_cheaply(void);
 
 /// The calling thread's number in OpenMP's team (0 outside a parallel loop).
