@@ -12,38 +12,12 @@ public func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
     var results = [T?](repeating: nil, count: count)
     results.withUnsafeMutableBufferPointer { buffer in
         let slots = buffer  // a copy of the pointer, which the closure below may capture
-        withoutActuallyEscaping(body) { body in
-            var task = ParallelTask { range in
-                for i in range { slots[i] = body(i) }
-            }
-            withUnsafeMutablePointer(to: &task) { pointer in
-                ddpm_parallel_for(
-                    count, 1,
-                    { context, begin, end in
-                        context!.assumingMemoryBound(to: ParallelTask.self).pointee.run(begin..<end)
-                    }, pointer)
-            }
+        parallelRanges(count) { range in
+            for i in range { slots[i] = body(i) }
         }
     }
     return results.map { $0! }
 }
-
-/// The range body `parallelMap` hands to C.
-private struct ParallelTask {
-    let run: (Range<Int>) -> Void
-}
-
-/// Whether the cores pass data between them cheaply enough to share work that
-/// one core's caches hold (`ddpm_cores_share_cheaply`, checked at most 20
-/// times a second), unless a test has fixed the answer (`coreSharingOverride`). The
-/// results are the same either way, to the bit: only the time differs.
-public func coresShareCheaply() -> Bool {
-    coreSharingOverride ?? (ddpm_cores_share_cheaply() != 0)
-}
-
-/// Fixes `coresShareCheaply()`'s answer while not nil: for tests that
-/// compare the shared and the one-core paths on any machine.
-package var coreSharingOverride: Bool? = nil
 
 /// `body(share, shares)` once for each share of the work, shares = the
 /// cores OpenMP runs on, the shares on its threads side by side: share 0 on
@@ -53,16 +27,40 @@ package var coreSharingOverride: Bool? = nil
 public func onEachCore(_ body: (_ share: Int, _ shares: Int) -> Void) {
     let shares = ddpm_parallel_threads()
     if shares < 2 { return body(0, 1) }
-    withoutActuallyEscaping(body) { body in
-        var task = ParallelTask { range in
-            for share in range { body(share, shares) }
-        }
+    parallelRanges(shares) { range in
+        for share in range { body(share, shares) }
+    }
+}
+
+/// Whether the cores pass data between them cheaply enough to share work that
+/// one core's caches hold (`ddpm_cores_share_cheaply`, checked at most 20
+/// times a second), unless a test has fixed the answer
+/// (`coreSharingOverride`). The results are the same either way, to the bit:
+/// only the time differs.
+public func coresShareCheaply() -> Bool {
+    coreSharingOverride ?? (ddpm_cores_share_cheaply() != 0)
+}
+
+/// Fixes `coresShareCheaply()`'s answer while not nil: for tests that
+/// compare the shared and the one-core paths on any machine.
+package var coreSharingOverride: Bool? = nil
+
+/// `run(range)` for ranges that cover 0 ..< count, one to each of OpenMP's
+/// threads (`ddpm_parallel_for`).
+private func parallelRanges(_ count: Int, _ run: (Range<Int>) -> Void) {
+    withoutActuallyEscaping(run) { run in
+        var task = ParallelTask(run: run)
         withUnsafeMutablePointer(to: &task) { pointer in
             ddpm_parallel_for(
-                shares, 1,
+                count, 1,
                 { context, begin, end in
                     context!.assumingMemoryBound(to: ParallelTask.self).pointee.run(begin..<end)
                 }, pointer)
         }
     }
+}
+
+/// The range body `parallelRanges` hands to C.
+private struct ParallelTask {
+    let run: (Range<Int>) -> Void
 }
