@@ -27,9 +27,11 @@ public final class Adam: Optimizer {
     private let m: [TensorStorage]
     private let v: [TensorStorage]
     /// From this many parameters in all, a step is shared among the cores when
-    /// they pass data cheaply (`coresShareCheaply`): the seeds' MLP (72,066)
-    /// took 23 µs on one core and 13.5 on two, with its products split the
-    /// same way; a small model's step is not worth waking a core for.
+    /// they pass data cheaply (`coresShareCheaply`), as the layers' products
+    /// then are: in the seeds' training step (72,066 parameters) Adam took
+    /// 29–33 µs so against 59 on one core, whose writes had to take the
+    /// weights' cache lines back from the other core (23 with the whole step
+    /// on one core). A small model's step is not worth waking a core for.
     private static let sharedCount = 1 << 15
 
     public init(
