@@ -26,14 +26,6 @@ public final class Adam: Optimizer {
     public private(set) var skippedSteps = 0
     private let m: [TensorStorage]
     private let v: [TensorStorage]
-    /// From this many parameters in all, a step is shared among the cores when
-    /// they pass data cheaply (`coresShareCheaply`), as the layers' products
-    /// then are: in the seeds' training step (72,066 parameters) Adam took
-    /// 29–33 µs so against 59 on one core, whose writes had to take the
-    /// weights' cache lines back from the other core (23 with the whole step
-    /// on one core). A small model's step is not worth waking a core for.
-    private static let sharedCount = 1 << 15
-
     public init(
         _ parameters: [Tensor], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
         weightDecay: Float = 0
@@ -70,26 +62,19 @@ public final class Adam: Optimizer {
         let parameters = parameters.indices.compactMap { index in
             self.parameters[index].grad.map { (self.parameters[index], $0, m[index], v[index]) }
         }
-        // Share `share` of `shares`: a part of each tensor, cut at whole cache
-        // lines (16 floats); the same part every step, so that the moments
-        // stay in that core's cache.
-        func update(share: Int, shares: Int) {
+        // Each core a part of each tensor, the same part every step, so that
+        // its moments stay in that core's cache (`sharesStep`).
+        onEachCore(sharesStep(parameters.map(\.0))) { share, shares in
             let saved = ddpm_flush_subnormals()
             defer { ddpm_restore_float_environment(saved) }
             for (p, grad, m, v) in parameters {
-                let begin = p.count * share / shares & ~15
-                let end = share + 1 == shares ? p.count : p.count * (share + 1) / shares & ~15
-                if begin >= end { continue }
+                let part = coreShare(of: p.count, share: share, shares: shares)
+                if part.isEmpty { continue }
+                let at = part.lowerBound
                 ddpm_adam_update(
-                    p.storage.pointer + begin, grad.storage.pointer + begin, m.pointer + begin, v.pointer + begin,
-                    end - begin, beta1, beta2, stepSize, rootCorrection2, eps, weightDecay)
+                    p.storage.pointer + at, grad.storage.pointer + at, m.pointer + at, v.pointer + at, part.count,
+                    beta1, beta2, stepSize, rootCorrection2, eps, weightDecay)
             }
-        }
-        let count = parameters.reduce(0) { $0 + $1.0.count }
-        if count >= Self.sharedCount && coresShareCheaply() {
-            onEachCore(update)
-        } else {
-            update(share: 0, shares: 1)
         }
     }
 }

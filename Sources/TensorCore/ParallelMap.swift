@@ -23,13 +23,29 @@ public func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
 /// cores OpenMP runs on, the shares on its threads side by side: share 0 on
 /// the calling thread, share s of a split on the same thread every time, so
 /// that a loop cut the same way each call finds its part in that core's
-/// cache.
-public func onEachCore(_ body: (_ share: Int, _ shares: Int) -> Void) {
-    let shares = ddpm_parallel_threads()
-    if shares < 2 { return body(0, 1) }
+/// cache. With `shared` false, the same shares one after another on this
+/// thread: a sum over them then has the same bits either way.
+public func onEachCore(_ shared: Bool = true, _ body: (_ share: Int, _ shares: Int) -> Void) {
+    let shares = coreShareCount()
+    if !shared || shares < 2 {
+        for share in 0..<shares { body(share, shares) }
+        return
+    }
     parallelRanges(shares) { range in
         for share in range { body(share, shares) }
     }
+}
+
+/// The number of shares `onEachCore` cuts work into: the cores OpenMP runs on.
+public func coreShareCount() -> Int { Swift.max(ddpm_parallel_threads(), 1) }
+
+/// The elements of `count` that share `share` of `shares` (`onEachCore`)
+/// takes of a tensor: cut at whole cache lines (16 floats), the last to the
+/// end.
+public func coreShare(of count: Int, share: Int, shares: Int) -> Range<Int> {
+    let begin = count * share / shares & ~15
+    let end = share + 1 == shares ? count : count * (share + 1) / shares & ~15
+    return begin..<Swift.max(begin, end)
 }
 
 /// Whether the cores pass data between them cheaply enough to share work that

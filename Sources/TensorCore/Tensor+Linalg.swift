@@ -121,8 +121,12 @@ extension Tensor {
     }
 
     /// Σ x², the squared L2 norm of all elements, outside any graph.
-    public func squaredNorm() -> Float {
-        cblas_sdot(Int32(count), storage.pointer, 1, storage.pointer, 1)
+    public func squaredNorm() -> Float { squaredNorm(0..<count) }
+
+    /// Σ x² over the elements in `range` (of the flat, row-major order).
+    public func squaredNorm(_ range: Range<Int>) -> Float {
+        let x = storage.pointer + range.lowerBound
+        return cblas_sdot(Int32(range.count), x, 1, x, 1)
     }
 
     /// The matrix product (`torch.matmul`) of `[M, K]` by `[K, N]`, of a

@@ -228,26 +228,32 @@ final class OptimizerTests: XCTestCase {
         XCTAssertLessThan(worst, 2e-6)
     }
 
-    /// Adam's step shared between the cores (each a part of every tensor,
-    /// `coresShareCheaply` fixed to true) moves the parameters of a model of
-    /// 40,000 to the same bits as on one core, with tensors whose halves are
-    /// not whole cache lines (a bias of 7).
-    func testAdamSharedBetweenCoresHasTheBitsOfOneCore() {
+    /// `clipGradNorm` and Adam's step shared between the cores (each a part of
+    /// every tensor, `coresShareCheaply` fixed to true) give the same norms
+    /// and move the parameters of a model of 40,000 to the same bits as on
+    /// one core, with tensors whose halves are not whole cache lines (a bias
+    /// of 7).
+    func testClippingAndAdamSharedBetweenCoresHaveTheBitsOfOneCore() {
         defer { coreSharingOverride = nil }
         let generator = Generator(seed: 11)
         let start = [randn(shape: [200, 197], generator: generator), randn(shape: [7], generator: generator)]
         let gradients = (1...3).map { _ in start.map { randn(shape: $0.shape, generator: generator) } }
         var results: [[[Float]]] = []
+        var norms: [[Float]] = []
         for shared in [false, true] {
             coreSharingOverride = shared
             let parameters = start.map { Tensor($0.scalars, shape: $0.shape).requiringGrad() }
             let adam = Adam(parameters, lr: 1e-2)
+            norms.append([])
             for step in gradients {
-                for (p, g) in zip(parameters, step) { p.grad = g }
+                for (p, g) in zip(parameters, step) { p.grad = g * 1 }  // a copy: clipping scales it in place
+                norms[norms.count - 1].append(clipGradNorm(parameters, maxNorm: 100))
                 adam.step()
             }
             results.append(parameters.map(\.scalars))
         }
+        XCTAssertEqual(norms[0], norms[1])
+        XCTAssertGreaterThan(norms[0][0], 100)  // clipped
         for (index, (one, two)) in zip(results[0], results[1]).enumerated() {
             let differing = zip(one, two).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
             XCTAssertEqual(
