@@ -49,6 +49,7 @@ public final class Adam: Optimizer {
     /// One update of every parameter from its `grad` (`optimizer.step()`); a step with a
     /// non-finite gradient is skipped and counted in `skippedSteps`.
     public func step() {
+        defer { CoreSharingTrial.shared.stepFinished() }
         guard gradientsAreFinite() else {
             skippedSteps += 1
             return

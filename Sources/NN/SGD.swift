@@ -32,6 +32,7 @@ public final class SGD: Optimizer {
     /// One update θ ← θ − lr·b of every parameter from its `grad` (`optimizer.step()`); a step
     /// with a non-finite gradient is skipped and counted in `skippedSteps`.
     public func step() {
+        defer { CoreSharingTrial.shared.stepFinished() }
         guard gradientsAreFinite() else {
             skippedSteps += 1
             return

@@ -48,14 +48,19 @@ public func coreShare(of count: Int, share: Int, shares: Int) -> Range<Int> {
     return begin..<Swift.max(begin, end)
 }
 
-/// Whether the cores pass data between them cheaply enough to share work that
-/// one core's caches hold (`ddpm_cores_share_cheaply`, checked at most 20
-/// times a second), unless a test has fixed the answer
-/// (`coreSharingOverride`). The results are the same either way, to the bit:
-/// only the time differs.
+/// Whether the cores share work that one core's caches hold: when they pass
+/// data between them cheaply (`ddpm_cores_share_cheaply`, checked at most 20
+/// times a second) and the training loop has not found that sharing its
+/// steps does not pay (`coreSharingDeclined`), unless a test has fixed the
+/// answer (`coreSharingOverride`). The results are the same either way, to
+/// the bit: only the time differs.
 public func coresShareCheaply() -> Bool {
-    coreSharingOverride ?? (ddpm_cores_share_cheaply() != 0)
+    coreSharingOverride ?? (!coreSharingDeclined && ddpm_cores_share_cheaply() != 0)
 }
+
+/// Set while the training loop's own step times show that sharing its steps
+/// between the cores does not pay (NN's `CoreSharingTrial`).
+package var coreSharingDeclined = false
 
 /// Fixes `coresShareCheaply()`'s answer while not nil: for tests that
 /// compare the shared and the one-core paths on any machine.

@@ -377,3 +377,50 @@ final class OptimizerTests: XCTestCase {
         XCTAssertLessThan(losses.last! * 20, losses.first!, "loss \(losses.first!) → \(losses.last!)")
     }
 }
+
+/// The trial that decides whether a training loop's steps are shared between
+/// the cores, fed step times from a clock of its own.
+final class CoreSharingTrialTests: XCTestCase {
+    /// A clock the test moves by hand.
+    private final class Clock {
+        var nanoseconds: UInt64 = 0
+    }
+
+    /// Runs `steps` steps, each taking `shared` ns while the trial lets the
+    /// cores share it and `alone` ns while it declines.
+    private func run(_ trial: CoreSharingTrial, _ clock: Clock, steps: Int, shared: UInt64, alone: UInt64) {
+        for _ in 0..<steps {
+            clock.nanoseconds += coreSharingDeclined ? alone : shared
+            trial.stepFinished()
+        }
+    }
+
+    func testTheTrialKeepsSharingWhereItPaysAndDropsItWhereNot() {
+        defer { coreSharingDeclined = false }
+        let clock = Clock()
+        let trial = CoreSharingTrial(clock: { clock.nanoseconds })
+        let length = CoreSharingTrial.blocks * CoreSharingTrial.blockLength
+        // Sharing until the first trial, after the warm-up; it alternates shared blocks and blocks on one core.
+        run(trial, clock, steps: CoreSharingTrial.warmUp, shared: 400_000, alone: 300_000)
+        XCTAssertFalse(coreSharingDeclined)
+        var seen: [Bool] = []
+        for _ in 0..<length {
+            seen.append(coreSharingDeclined)
+            run(trial, clock, steps: 1, shared: 220_000, alone: 300_000)
+        }
+        XCTAssertEqual(Array(seen.prefix(8)), [false, false, false, false, true, true, true, true])
+        XCTAssertFalse(trial.declined, "shared steps 220 µs against 300 alone")
+        XCTAssertFalse(coreSharingDeclined)
+        // Until the next trial nothing changes, whatever the steps take.
+        run(trial, clock, steps: CoreSharingTrial.period - 1, shared: 400_000, alone: 300_000)
+        XCTAssertFalse(trial.declined)
+        // The next trial sees sharing cost more: it is declined until the one after.
+        run(trial, clock, steps: 1 + length, shared: 400_000, alone: 300_000)
+        XCTAssertTrue(trial.declined, "shared steps 400 µs against 300 alone")
+        XCTAssertTrue(coreSharingDeclined)
+        XCTAssertFalse(coresShareCheaply())
+        // A 2% gain is within the noise: declined too.
+        run(trial, clock, steps: CoreSharingTrial.period + length, shared: 294_000, alone: 300_000)
+        XCTAssertTrue(trial.declined, "shared steps 294 µs against 300 alone")
+    }
+}
