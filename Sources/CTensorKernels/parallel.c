@@ -134,6 +134,13 @@ static void play(void *data) {
     }
 }
 
+double ddpm_cores_round_trip_ns(void) {
+    if (!ddpm_openmp_ready() || max_threads() < 2 || thread_count() > 1) return 1e9;
+    ping_pong p = {0, 1e9};
+    gomp_parallel(play, &p, 2, 0);
+    return p.nanoseconds;
+}
+
 int ddpm_cores_share_cheaply(void) {
     // The verdict and when it was reached: a virtual machine's two cores can
     // be moved by its host from one core complex to two, and back (a round
@@ -145,9 +152,7 @@ int ddpm_cores_share_cheaply(void) {
     const double now = seconds(CLOCK_MONOTONIC_COARSE);
     if (thread_count() > 1 || (checked >= 0 && now - checked < recheck))
         return __atomic_load_n(&verdict, __ATOMIC_RELAXED);
-    ping_pong p = {0, 1e9};
-    gomp_parallel(play, &p, 2, 0);
-    __atomic_store_n(&verdict, p.nanoseconds < ddpm_cheap_round_trip_ns, __ATOMIC_RELAXED);
+    __atomic_store_n(&verdict, ddpm_cores_round_trip_ns() < ddpm_cheap_round_trip_ns, __ATOMIC_RELAXED);
     checked = now;
     return verdict;
 }

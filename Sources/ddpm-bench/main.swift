@@ -146,6 +146,15 @@ func benchmarkTraining() {
         "MLP training step, µs by phase: " + parts.joined(separator: ", ")
             + String(format: " (timed step %.1f)", total / Double(profiled) * 1e6))
     phases = nil
+    // Whether the step could be shared between the cores as it ran: the
+    // host of a virtual machine may move its cores near and apart.
+    let trip = ddpm_cores_round_trip_ns()
+    print(
+        trip < 1e8
+            ? String(
+                format: "MLP training step: a cache line's round trip between the cores %.0f ns after it "
+                    + "(the step is shared below %d)", trip, Int(ddpm_cheap_round_trip_ns))
+            : "MLP training step: one core (no second OpenMP thread answered)")
 }
 
 // Sampling: seed 000's p_sample_loop, 10,000 points through the 100 steps.
