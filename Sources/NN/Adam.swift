@@ -26,6 +26,7 @@ public final class Adam: Optimizer {
     public private(set) var skippedSteps = 0
     private let m: [TensorStorage]
     private let v: [TensorStorage]
+
     public init(
         _ parameters: [Tensor], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
         weightDecay: Float = 0
@@ -65,7 +66,7 @@ public final class Adam: Optimizer {
         }
         // Each core a part of each tensor, the same part every step, so that
         // its moments stay in that core's cache (`sharesStep`).
-        onEachCore(sharesStep(parameters.map(\.0))) { share, shares in
+        onEachCore(sharesStep(parameterCount: parameters.reduce(0) { $0 + $1.0.count })) { share, shares in
             let saved = ddpm_flush_subnormals()
             defer { ddpm_restore_float_environment(saved) }
             for (p, grad, m, v) in parameters {

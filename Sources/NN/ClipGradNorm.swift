@@ -14,12 +14,12 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     // Σg² of each core's part of each gradient (`onEachCore`, the parts
     // Adam's step takes next), added in the same order whether or not the
     // cores share the work.
-    let shared = sharesStep(gradients.map(\.0))
+    let shared = sharesStep(parameterCount: gradients.reduce(0) { $0 + $1.1.count })
     let shares = coreShareCount()
     var squares = [Float](repeating: 0, count: gradients.count * shares)
     squares.withUnsafeMutableBufferPointer { sums in
         let sums = sums  // a copy of the pointer, which the closure below may capture
-        onEachCore(shared) { share, shares in
+        onEachCore(shared) { share, _ in
             for (index, (_, grad)) in gradients.enumerated() {
                 sums[index * shares + share] = grad.squaredNorm(coreShare(of: grad.count, share: share, shares: shares))
             }

@@ -42,15 +42,15 @@ extension Optimizer {
     }
 }
 
-/// Whether an optimiser's step over `parameters`, and `clipGradNorm` before
+/// Whether an optimiser's step over `parameterCount` parameters, and `clipGradNorm` before
 /// it, is shared among the cores (`onEachCore`): when they pass data cheaply
 /// (`coresShareCheaply`), as the layers' products then are, and the
 /// parameters are many. In the seeds' training step (72,066 parameters)
 /// Adam took 29–33 µs so against 59 on one core, whose writes had to take the
 /// weights' cache lines back from the other core (23 with the whole step on
 /// one core). A small model's step is not worth waking a core for.
-func sharesStep(_ parameters: [Tensor]) -> Bool {
-    parameters.reduce(0) { $0 + $1.count } >= 1 << 15 && coresShareCheaply()
+func sharesStep(parameterCount: Int) -> Bool {
+    parameterCount >= 1 << 15 && coresShareCheaply()
 }
 
 /// Checks the parameter list handed to an optimiser.
