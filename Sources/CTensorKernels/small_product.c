@@ -17,7 +17,8 @@
 // ∂L/∂x has the same bits whether or not its product is split between the
 // cores (the split is decided at run time, ddpm_cores_share_cheaply). Split,
 // each thread packs its own panels of B and computes its columns (or rows)
-// of C.
+// of C; a layer's two backward products can instead go side by side, each
+// whole on one core (ddpm_small_products_side_by_side).
 #include "ctensorkernels.h"
 #include <stdlib.h>
 #if defined(__x86_64__)
@@ -166,30 +167,92 @@ static void product_columns(void *context, size_t begin, size_t end) {
 }
 #endif
 
+int ddpm_small_product_fits(int transpose_a, int transpose_b, size_t m, size_t n, size_t k) {
+#if defined(__x86_64__)
+    return m > 0 && n > 0 && k > 0 && n % 16 == 0 && !(transpose_a && transpose_b) && !(transpose_b && k % 16 != 0) &&
+           __builtin_cpu_supports("avx512f");
+#else
+    (void)transpose_a, (void)transpose_b, (void)m, (void)n, (void)k;
+    return 0;
+#endif
+}
+
+#if defined(__x86_64__)
+// The loop's terms for one product, with `threads` panels of the calling
+// thread's; 0, or -1 when there is no memory.
+static int terms(const ddpm_product *p, size_t threads, product_terms *t) {
+    float *panels = thread_panels(p->k, threads);
+    if (!panels) return -1;
+    *t = (product_terms){p->a,    p->transpose_a ? 1 : p->k, p->transpose_a ? p->m : 1, p->b, p->transpose_b, p->m,
+                         p->n,    p->k,       p->bias,        p->table, p->indices, p->accumulate, p->relu, p->c,
+                         panels};
+    return 0;
+}
+
+// The whole product on the calling thread.
+static void whole(const product_terms *t) { product(t, 0, t->m, 0, (t->n + 63) / 64); }
+#endif
+
 int ddpm_small_product(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, const float *a, const float *b,
                        const float *bias, const float *table, const long *indices, int accumulate, int relu,
                        int both_cores, float *c) {
 #if defined(__x86_64__)
-    if (m == 0 || n == 0 || k == 0 || n % 16 != 0 || (transpose_a && transpose_b) || (transpose_b && k % 16 != 0) ||
-        !__builtin_cpu_supports("avx512f"))
-        return -1;
+    if (!ddpm_small_product_fits(transpose_a, transpose_b, m, n, k)) return -1;
     const size_t threads = both_cores ? ddpm_parallel_threads() : 1;
-    float *panels = thread_panels(k, threads);
-    if (!panels) return -1;
-    product_terms t = {a, transpose_a ? 1 : k, transpose_a ? m : 1, b, transpose_b, m, n, k, bias, table,
-                       indices, accumulate, relu, c, panels};
+    const ddpm_product p = {transpose_a, transpose_b, m, n, k, a, b, bias, table, indices, accumulate, relu, c};
+    product_terms t;
+    if (terms(&p, threads, &t) != 0) return -1;
     // Shared by C's columns, where each thread then reads only its rows of W
-    // for x·Wᵀ; by rows for ∂L/∂W = gᵀ·x, so that the thread that computes
-    // rows of a weight's gradient is the one whose part of the optimiser's
-    // step updates them (Adam's halves).
+    // for x·Wᵀ; by rows for ∂L/∂W = gᵀ·x (where a layer's ∂L/∂x is not
+    // wanted: with it, the two go side by side, each whole on one core).
     const size_t column_panels = (n + 63) / 64;
-    if (threads == 1) product(&t, 0, m, 0, column_panels);
+    if (threads == 1) whole(&t);
     else if (!transpose_a && column_panels >= threads) ddpm_parallel_for(column_panels, 1, product_columns, &t);
     else ddpm_parallel_for((m + 3) / 4, 1, product_rows, &t);
     return 0;
 #else
     (void)transpose_a, (void)transpose_b, (void)m, (void)n, (void)k, (void)a, (void)b, (void)bias, (void)table;
     (void)indices, (void)accumulate, (void)relu, (void)both_cores, (void)c;
+    return -1;
+#endif
+}
+
+#if defined(__x86_64__)
+typedef struct {
+    const ddpm_product *products[2];
+    int status[2];
+    size_t thread[2];  // the OpenMP thread that computed each
+} side_by_side;
+
+// Products begin … end − 1 of the two (none from 2 on), each whole, with
+// panels of this thread's.
+static void products_in_range(void *context, size_t begin, size_t end) {
+    side_by_side *pair = context;
+    for (size_t i = begin; i < end && i < 2; i++) {
+        product_terms t;
+        pair->status[i] = terms(pair->products[i], 1, &t);
+        if (pair->status[i] == 0) whole(&t);
+        pair->thread[i] = ddpm_parallel_thread_number();
+    }
+}
+#endif
+
+int ddpm_small_products_side_by_side(const ddpm_product *first, const ddpm_product *second, int both_cores) {
+#if defined(__x86_64__)
+    for (int i = 0; i < 2; i++) {
+        const ddpm_product *p = i == 0 ? first : second;
+        if (!ddpm_small_product_fits(p->transpose_a, p->transpose_b, p->m, p->n, p->k)) return -1;
+    }
+    side_by_side pair = {{first, second}, {-1, -1}, {0, 0}};
+    // One index for each thread, so that the first is the calling thread's
+    // (OpenMP's thread 0) and the second thread 1's.
+    const size_t threads = both_cores ? ddpm_parallel_threads() : 1;
+    if (threads >= 2) ddpm_parallel_for(threads, 1, products_in_range, &pair);
+    else products_in_range(&pair, 0, 2);
+    if (pair.status[0] != 0 || pair.status[1] != 0) return -1;
+    return (int)pair.thread[1];
+#else
+    (void)first, (void)second, (void)both_cores;
     return -1;
 #endif
 }

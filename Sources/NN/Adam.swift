@@ -64,13 +64,15 @@ public final class Adam: Optimizer {
         let parameters = parameters.indices.compactMap { index in
             self.parameters[index].grad.map { (self.parameters[index], $0, m[index], v[index]) }
         }
-        // Each core a part of each tensor, the same part every step, so that
-        // its moments stay in that core's cache (`sharesStep`).
-        onEachCore(sharesStep(parameterCount: parameters.reduce(0) { $0 + $1.0.count })) { share, shares in
+        // Each core its part of the tensors (`stepParts`): the weights'
+        // gradients it made, and the same part of the others every step, so
+        // that their moments stay in that core's cache.
+        let parts = stepParts(parameters.map(\.1))
+        onEachCore(sharesStep(parameterCount: parameters.reduce(0) { $0 + $1.0.count })) { share, _ in
             let saved = ddpm_flush_subnormals()
             defer { ddpm_restore_float_environment(saved) }
-            for (p, grad, m, v) in parameters {
-                let part = coreShare(of: p.count, share: share, shares: shares)
+            for (index, (p, grad, m, v)) in parameters.enumerated() {
+                let part = parts.part(index, count: grad.count, share: share)
                 if part.isEmpty { continue }
                 let at = part.lowerBound
                 ddpm_adam_update(

@@ -53,6 +53,14 @@ func sharesStep(parameterCount: Int) -> Bool {
     parameterCount >= 1 << 15 && coresShareCheaply()
 }
 
+/// How each of `onEachCore`'s shares cuts the gradients (and parameters and
+/// moments) in an optimiser's step and in `clipGradNorm` before it
+/// (`CoreParts`): a weight's gradient made on one core
+/// (`layerGradientsSideBySide`) stays there.
+func stepParts(_ gradients: [Tensor]) -> CoreParts {
+    CoreParts(counts: gradients.map(\.count), homes: gradients.map(\.storage.homeShare), shares: coreShareCount())
+}
+
 /// Checks the parameter list handed to an optimiser.
 func validated(_ parameters: [Tensor], _ name: String) -> [Tensor] {
     if parameters.isEmpty {

@@ -216,6 +216,7 @@ extension Tensor {
         if let grad = grad {
             let g = grad.storage.pointer
             ddpm_binary_same(ddpm_add, g, incoming.storage.pointer, g, count)
+            grad.storage.homeShare = nil  // written here last
             gradIsKnownFinite = false
         } else {
             grad = incoming.copy()

@@ -10,6 +10,10 @@ package final class TensorStorage {
     /// as `reshape`'s or `detach()`'s); such memory is never adopted as a
     /// gradient.
     package private(set) var isShared = false
+    /// The share of `onEachCore`'s work (the core) that wrote these elements
+    /// last, when one did and it is known (`layerGradientsSideBySide`): the
+    /// optimiser's step leaves the tensor to that core, in whose cache it is.
+    package var homeShare: Int? = nil
 
     /// Marks the memory as held by more than one tensor.
     func share() -> TensorStorage {

@@ -126,9 +126,53 @@ final class LinearPathTests: XCTestCase {
                 let y = linear(xs, weight: ws, bias: b, embedding: table, indices: steps, relu: true)
                 (y * c).sum().backward()
                 results.append([y.scalars, ws.grad!.scalars, xs.grad!.scalars])
+                // Shared, ∂L/∂W is made whole on the second core, whose share
+                // of the optimiser's step then takes it.
+                let home: Int? = shared ? (coreShareCount() > 1 ? 1 : 0) : nil
+                XCTAssertEqual(ws.grad!.storage.homeShare, home, "∂L/∂W's home, \(rows) rows, \(outputs) outputs")
             }
             for (name, (one, two)) in zip(["y", "∂L/∂W", "∂L/∂x"], zip(results[0], results[1])) {
                 XCTAssertEqual(one, two, "\(name), \(rows) rows, \(outputs) outputs")
+            }
+        }
+    }
+
+    /// `CoreParts` gives a tensor with a home share whole to that share and
+    /// cuts the others at cache lines among the shares without a home, each
+    /// element to exactly one share; without homes, near halves.
+    func testCorePartsKeepHomesWholeAndCoverEveryElementOnce() {
+        let counts = [256, 128, 16_384, 128, 16_384, 12_800, 12_800, 2]
+        for (homes, shares) in [
+            ([Int?](repeating: nil, count: counts.count), 2),
+            ([nil, nil, 1, nil, 1, nil, nil, nil], 2),
+            ([nil, nil, 1, nil, 1, nil, nil, nil], 1),
+            ([nil, 0, 2, nil, 7, nil, nil, nil], 3),
+        ] {
+            let parts = CoreParts(counts: counts, homes: homes, shares: shares)
+            var taken = [Int](repeating: 0, count: shares)
+            for (index, count) in counts.enumerated() {
+                var covered = [Int](repeating: 0, count: count)
+                for share in 0..<shares {
+                    let part = parts.part(index, count: count, share: share)
+                    for i in part { covered[i] += 1 }
+                    taken[share] += part.count
+                    if part.lowerBound > 0 && part.lowerBound < count {
+                        XCTAssertEqual(part.lowerBound % 16, 0, "tensor \(index) is cut inside a cache line")
+                    }
+                    if let home = homes[index], home < shares {
+                        XCTAssertEqual(part.count, home == share ? count : 0, "tensor \(index), home \(home)")
+                    }
+                }
+                XCTAssertEqual(covered, [Int](repeating: 1, count: count), "tensor \(index), homes \(homes)")
+            }
+            if homes.allSatisfy({ $0 == nil }) {
+                XCTAssertLessThanOrEqual(abs(taken[0] - taken[1]), 16 * counts.count, "halves: \(taken)")
+            } else if shares == 2 {
+                // The share with homes takes only them: 32,768 elements; the other the rest.
+                XCTAssertEqual(taken, [counts.reduce(0, +) - 32_768, 32_768])
+            } else if shares == 3 {
+                // Share 0 has a home (128), share 2 its 16,384, share 1 none: it takes the rest.
+                XCTAssertEqual(taken, [128, counts.reduce(0, +) - 128 - 16_384, 16_384])
             }
         }
     }

@@ -76,6 +76,32 @@ int ddpm_small_product(int transpose_a, int transpose_b, size_t m, size_t n, siz
                        const float *bias, const float *table, const long *indices, int accumulate, int relu,
                        int both_cores, float *c);
 
+/// Whether `ddpm_small_product` takes a product of this layout and shape
+/// on this CPU (n, and k with `transpose_b`, multiples of 16; not both
+/// operands transposed; AVX-512).
+int ddpm_small_product_fits(int transpose_a, int transpose_b, size_t m, size_t n, size_t k);
+
+/// One product's terms for `ddpm_small_products_side_by_side`, as
+/// `ddpm_small_product` takes them.
+typedef struct {
+    int transpose_a, transpose_b;
+    size_t m, n, k;
+    const float *a, *b, *bias, *table;
+    const long *indices;
+    int accumulate, relu;
+    float *c;
+} ddpm_product;
+
+/// Two independent products through `ddpm_small_product`'s loop, each whole
+/// on one core: with `both_cores` the first on the calling thread and the
+/// second on the next of OpenMP's threads at the same time (a layer's
+/// ∂L/∂x = g·W and ∂L/∂W = gᵀ·x), else one after the other here. Each is
+/// summed in the order of the one-core loop, so the results have the same
+/// bits either way. Returns the OpenMP thread that computed the second (0
+/// or 1), or -1, having done nothing, when either does not fit
+/// (`ddpm_small_product_fits`) or there is no memory.
+int ddpm_small_products_side_by_side(const ddpm_product *first, const ddpm_product *second, int both_cores);
+
 /// The inner dimension up to which `ddpm_narrow_product` works.
 enum { ddpm_narrow_features = 8 };
 
