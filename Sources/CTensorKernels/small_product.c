@@ -26,7 +26,8 @@
 
 typedef struct {
     const float *a;
-    size_t a_row, a_column;  // A(i, j) = a[i·a_row + j·a_column]
+    size_t a_row, a_column;  // A(i, j) = a[(i − a_first)·a_row + j·a_column]
+    size_t a_first;
     const float *b;          // B(j, l) = b[j·n + l], or with transpose_b b[l·k + j]
     int transpose_b;
     size_t m, n, k;
@@ -37,6 +38,23 @@ typedef struct {
     float *panel;  // columns l0 … l0 + 16·V − 1 of B, k rows of 16·V floats (one for each thread)
 } product_terms;
 
+// Row i of C in columns l0 … l0 + 16·V − 1 from its sums: plus C, the bias
+// and the table's row where the product has them, then ReLU.
+__attribute__((target("avx512f"), always_inline)) static inline void store_row(const product_terms *t, size_t i,
+                                                                                 size_t l0, const __m512 *acc,
+                                                                                 const int V) {
+    float *c = t->c + i * t->n + l0;
+    const float *e = t->table ? t->table + (size_t)t->indices[i] * t->n + l0 : NULL;
+    for (int v = 0; v < V; v++) {
+        __m512 y = acc[v];
+        if (t->accumulate) y = _mm512_add_ps(_mm512_loadu_ps(c + 16 * v), y);
+        if (t->bias) y = _mm512_add_ps(y, _mm512_loadu_ps(t->bias + l0 + 16 * v));
+        if (e) y = _mm512_add_ps(y, _mm512_loadu_ps(e + 16 * v));
+        if (t->relu) y = _mm512_max_ps(y, _mm512_setzero_ps());
+        _mm512_storeu_ps(c + 16 * v, y);
+    }
+}
+
 // Rows i0 … i0 + R − 1 and columns l0 … l0 + 16·V − 1 of C from the panel
 // of B; R and V are constants where it is inlined, so that the accumulators
 // stay in registers.
@@ -45,7 +63,7 @@ __attribute__((target("avx512f"), always_inline)) static inline void block(const
     __m512 acc[4][4];
     for (int r = 0; r < R; r++)
         for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
-    const float *a = t->a + i0 * t->a_row, *b = t->panel;
+    const float *a = t->a + (i0 - t->a_first) * t->a_row, *b = t->panel;
     for (size_t j = 0; j < t->k; j++) {
         __m512 row[4];
         for (int v = 0; v < V; v++) row[v] = _mm512_loadu_ps(b + j * 16 * V + 16 * v);
@@ -54,17 +72,70 @@ __attribute__((target("avx512f"), always_inline)) static inline void block(const
             for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_ps(x, row[v], acc[r][v]);
         }
     }
-    for (int r = 0; r < R; r++) {
-        float *c = t->c + (i0 + r) * t->n + l0;
-        const float *e = t->table ? t->table + (size_t)t->indices[i0 + r] * t->n + l0 : NULL;
-        for (int v = 0; v < V; v++) {
-            __m512 y = acc[r][v];
-            if (t->accumulate) y = _mm512_add_ps(_mm512_loadu_ps(c + 16 * v), y);
-            if (t->bias) y = _mm512_add_ps(y, _mm512_loadu_ps(t->bias + l0 + 16 * v));
-            if (e) y = _mm512_add_ps(y, _mm512_loadu_ps(e + 16 * v));
-            if (t->relu) y = _mm512_max_ps(y, _mm512_setzero_ps());
-            _mm512_storeu_ps(c + 16 * v, y);
+    for (int r = 0; r < R; r++) store_row(t, i0 + r, l0, acc[r], V);
+}
+
+// Row i of C in columns l0 … l0 + 16·V − 1 from the `count` nonzero terms
+// of A's row i, A(i, j[q]) = value[q] in increasing j: the terms the loop
+// above would multiply by zero are left out, and the others added in the
+// same order, so that C has the same bits (B finite; an infinite or NaN
+// element of B times a zero of A, NaN there, is left out too).
+__attribute__((target("avx512f"), always_inline)) static inline void sparse_row(const product_terms *t, size_t i,
+                                                                                  size_t l0, const int *j,
+                                                                                  const float *value, size_t count,
+                                                                                  const int V) {
+    __m512 acc[4];
+    for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
+    for (size_t q = 0; q < count; q++) {
+        const __m512 x = _mm512_set1_ps(value[q]);
+        const float *row = t->panel + (size_t)j[q] * 16 * V;
+        for (int v = 0; v < V; v++) acc[v] = _mm512_fmadd_ps(x, _mm512_loadu_ps(row + 16 * v), acc[v]);
+    }
+    store_row(t, i, l0, acc, V);
+}
+
+// The nonzero elements of a[0 … k − 1] and where they are, in order (NaN
+// counts as nonzero); j and value have room for k + 16. Returns their count.
+__attribute__((target("avx512f"))) static size_t nonzeros(const float *a, size_t k, int *j, float *value) {
+    size_t count = 0, l = 0;
+    __m512i where = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (; l + 16 <= k; l += 16) {
+        const __m512 x = _mm512_loadu_ps(a + l);
+        const __mmask16 kept = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+        // Compressed in registers, then stored whole: a compressing store is
+        // microcoded and slow on AMD's Zen 4.
+        _mm512_storeu_si512(j + count, _mm512_maskz_compress_epi32(kept, where));
+        _mm512_storeu_ps(value + count, _mm512_maskz_compress_ps(kept, x));
+        count += (size_t)__builtin_popcount(kept);
+        where = _mm512_add_epi32(where, _mm512_set1_epi32(16));
+    }
+    for (; l < k; l++)
+        if (a[l] != 0 || a[l] != a[l]) j[count] = (int)l, value[count++] = a[l];
+    return count;
+}
+
+// r[i] = element i of each of r[0 … 15], in registers: a 16×16 block
+// transposed (unpacks of 32- and 64-bit elements, then 128-bit lane shuffles).
+__attribute__((target("avx512f"), always_inline)) static inline void transpose16(__m512 r[16]) {
+    __m512 u[16];
+    for (int i = 0; i < 8; i++) {
+        u[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        u[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++)
+        for (int h = 0; h < 2; h++) {
+            const __m512d low = _mm512_castps_pd(u[4 * i + h]), high = _mm512_castps_pd(u[4 * i + h + 2]);
+            r[4 * i + 2 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(low, high));
+            r[4 * i + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(low, high));
         }
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 4; j++) {
+            u[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0x88);
+            u[8 * i + j + 4] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0xdd);
+        }
+    for (int j = 0; j < 8; j++) {
+        r[j] = _mm512_shuffle_f32x4(u[j], u[j + 8], 0x88);
+        r[j + 8] = _mm512_shuffle_f32x4(u[j], u[j + 8], 0xdd);
     }
 }
 
@@ -79,56 +150,109 @@ __attribute__((target("avx512f"))) static void pack(const product_terms *t, size
 }
 
 // The same panel of B = Wᵀ from rows l0 … l0 + width − 1 of W [n, k] (k a
-// multiple of 16), by 16×16 blocks transposed in registers (unpacks of 32-
-// and 64-bit elements, then 128-bit lane shuffles).
+// multiple of 16), by 16×16 blocks transposed in registers.
 __attribute__((target("avx512f"))) static void pack_transposed(const product_terms *t, size_t l0, size_t width) {
     for (size_t i0 = 0; i0 < width; i0 += 16)
         for (size_t j0 = 0; j0 < t->k; j0 += 16) {
-            __m512 r[16], u[16];
+            __m512 r[16];
             for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(t->b + (l0 + i0 + i) * t->k + j0);
-            for (int i = 0; i < 8; i++) {
-                u[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-                u[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-            }
-            for (int i = 0; i < 4; i++)
-                for (int h = 0; h < 2; h++) {
-                    const __m512d low = _mm512_castps_pd(u[4 * i + h]), high = _mm512_castps_pd(u[4 * i + h + 2]);
-                    r[4 * i + 2 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(low, high));
-                    r[4 * i + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(low, high));
-                }
-            for (int i = 0; i < 2; i++)
-                for (int j = 0; j < 4; j++) {
-                    u[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0x88);
-                    u[8 * i + j + 4] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0xdd);
-                }
-            for (int j = 0; j < 8; j++) {
-                r[j] = _mm512_shuffle_f32x4(u[j], u[j + 8], 0x88);
-                r[j + 8] = _mm512_shuffle_f32x4(u[j], u[j + 8], 0xdd);
-            }
+            transpose16(r);
             // r[i] is column j0 + i of these rows of W: row j0 + i of B.
             for (int i = 0; i < 16; i++) _mm512_storeu_ps(t->panel + (j0 + i) * width + i0, r[i]);
         }
 }
 
+// Rows begin … end − 1 of a transposed A (A(i, j) = a[i + j·m], gᵀ for
+// ∂L/∂W = gᵀ·x) into `rows`, row by row (k floats each): by 16×16 blocks
+// transposed in registers, the edges element by element.
+__attribute__((target("avx512f"))) static void transpose_rows(const product_terms *t, size_t begin, size_t end,
+                                                              float *rows) {
+    const size_t k = t->k, m = t->a_column;
+    size_t i0 = begin;
+    for (; i0 + 16 <= end; i0 += 16) {
+        size_t j0 = 0;
+        for (; j0 + 16 <= k; j0 += 16) {
+            __m512 r[16];
+            for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(t->a + (j0 + j) * m + i0);
+            transpose16(r);
+            for (int i = 0; i < 16; i++) _mm512_storeu_ps(rows + (i0 + i - begin) * k + j0, r[i]);
+        }
+        for (; j0 < k; j0++)
+            for (size_t i = i0; i < i0 + 16; i++) rows[(i - begin) * k + j0] = t->a[j0 * m + i];
+    }
+    for (; i0 < end; i0++)
+        for (size_t j = 0; j < k; j++) rows[(i0 - begin) * k + j] = t->a[j * m + i0];
+}
+
+// Memory the calling thread keeps from call to call for `floats` floats,
+// 64-byte aligned; NULL when there is none.
+static float *thread_scratch(size_t floats) {
+    static _Thread_local float *scratch;
+    static _Thread_local size_t capacity;
+    if (capacity < floats) {
+        free(scratch);
+        capacity = 0;
+        if (!(scratch = aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64))) return NULL;
+        capacity = floats;
+    }
+    return scratch;
+}
+
 // Rows begin … end − 1 of C in columns 64·first … 64·last − 1 (or to n):
 // column panels of 64 outer, each packed just before the rows pass over it
-// (it stays in L1 meanwhile), rows in fours inner.
-__attribute__((target("avx512f"))) static void product(const product_terms *t, size_t begin, size_t end,
+// (it stays in L1 meanwhile), rows in fours inner. Where at most 3/4 of a
+// block's terms A(i, j) are nonzero (after a ReLU, in the seeds' step 27%
+// of ∂L/∂y's and 42% of the hidden layers' inputs were), each row adds only
+// its nonzero terms (`sparse_row`), with the same bits: its loads of B then
+// cost about what the 4-row block's multiplications do, for fewer terms.
+// A transposed A is first copied row by row, so that its rows' nonzero
+// terms can be listed; without memory for that or for the lists, every
+// block takes all its terms.
+__attribute__((target("avx512f"))) static void product(const product_terms *terms, size_t begin, size_t end,
                                                        size_t first, size_t last) {
-    for (size_t l0 = 64 * first; l0 < t->n && l0 < 64 * last; l0 += 64) {
-        const size_t vectors = t->n - l0 >= 64 ? 4 : (t->n - l0) / 16;
-        if (t->transpose_b) pack_transposed(t, l0, 16 * vectors);
-        else pack(t, l0, 16 * vectors);
-        size_t i0 = begin;
-#define COLUMNS(R)                                                                                                   \
-    switch (vectors) {                                                                                               \
-    case 4: block(t, i0, l0, R, 4); break;                                                                           \
-    case 3: block(t, i0, l0, R, 3); break;                                                                           \
-    case 2: block(t, i0, l0, R, 2); break;                                                                           \
-    default: block(t, i0, l0, R, 1); break;                                                                          \
+    product_terms t = *terms;
+    const size_t k = t.k, list = k + 16;
+    const int transposed = t.a_column != 1;
+    float *scratch = thread_scratch(8 * list + (transposed ? (end - begin) * k : 0));
+    int *where = (int *)scratch;
+    float *value = scratch + 4 * list;
+    if (scratch && transposed) {
+        transpose_rows(&t, begin, end, scratch + 8 * list);
+        t.a = scratch + 8 * list, t.a_row = k, t.a_column = 1, t.a_first = begin;
     }
-        for (; i0 + 4 <= end; i0 += 4) COLUMNS(4)
-        for (; i0 < end; i0++) COLUMNS(1)
+    for (size_t l0 = 64 * first; l0 < t.n && l0 < 64 * last; l0 += 64) {
+        const size_t vectors = t.n - l0 >= 64 ? 4 : (t.n - l0) / 16;
+        if (t.transpose_b) pack_transposed(&t, l0, 16 * vectors);
+        else pack(&t, l0, 16 * vectors);
+#define COLUMNS(CALL)                                                                                                \
+    switch (vectors) {                                                                                               \
+    case 4: CALL(4); break;                                                                                          \
+    case 3: CALL(3); break;                                                                                          \
+    case 2: CALL(2); break;                                                                                          \
+    default: CALL(1); break;                                                                                         \
+    }
+#define BLOCK4(V) block(&t, i0, l0, 4, V)
+#define BLOCK1(V) block(&t, i0 + r, l0, 1, V)
+#define SPARSE(V) sparse_row(&t, i0 + r, l0, where + r * list, value + r * list, count[r], V)
+        for (size_t i0 = begin; i0 < end; i0 += 4) {
+            const size_t rows = end - i0 < 4 ? end - i0 : 4;
+            size_t count[4], terms = 0;
+            if (scratch && t.a_column == 1)
+                for (size_t r = 0; r < rows; r++) {
+                    count[r] = nonzeros(t.a + (i0 + r - t.a_first) * t.a_row, k, where + r * list, value + r * list);
+                    terms += count[r];
+                }
+            if (scratch && t.a_column == 1 && 4 * terms <= 3 * rows * k) {
+                for (size_t r = 0; r < rows; r++) COLUMNS(SPARSE)
+            } else if (rows == 4) {
+                COLUMNS(BLOCK4)
+            } else {
+                for (size_t r = 0; r < rows; r++) COLUMNS(BLOCK1)
+            }
+        }
+#undef SPARSE
+#undef BLOCK1
+#undef BLOCK4
 #undef COLUMNS
     }
 }
@@ -183,9 +307,8 @@ int ddpm_small_product_fits(int transpose_a, int transpose_b, size_t m, size_t n
 static int terms(const ddpm_product *p, size_t threads, product_terms *t) {
     float *panels = thread_panels(p->k, threads);
     if (!panels) return -1;
-    *t = (product_terms){p->a,    p->transpose_a ? 1 : p->k, p->transpose_a ? p->m : 1, p->b, p->transpose_b, p->m,
-                         p->n,    p->k,       p->bias,        p->table, p->indices, p->accumulate, p->relu, p->c,
-                         panels};
+    *t = (product_terms){p->a, p->transpose_a ? 1 : p->k, p->transpose_a ? p->m : 1, 0, p->b, p->transpose_b, p->m,
+                         p->n, p->k, p->bias, p->table, p->indices, p->accumulate, p->relu, p->c, panels};
     return 0;
 }
 

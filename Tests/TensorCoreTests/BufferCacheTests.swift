@@ -137,6 +137,63 @@ final class LinearPathTests: XCTestCase {
         }
     }
 
+    /// Rows of A with few nonzero terms (as after a ReLU) are summed over
+    /// those alone (`ddpm_small_product`'s sparse rows): the sums agree with
+    /// sums in Double, a row has the same bits in a block of sparse rows as
+    /// in a block of dense ones (where every term is multiplied), and A given
+    /// transposed (gᵀ of ∂L/∂W = gᵀ·x) gives the same bits as A given as is.
+    func testSparseRowsHaveTheBitsOfDenseOnes() {
+        let m = 22, n = 64, k = 100
+        let generator = Generator(seed: 31)
+        let d = randn(shape: [4, k], generator: generator).scalars
+        var s = randn(shape: [4, k], generator: generator).scalars
+        for i in s.indices where (i * 7919) % 10 < 7 { s[i] = 0 }  // 70% zeros
+        func row(_ values: [Float], _ r: Int) -> [Float] { Array(values[r * k..<(r + 1) * k]) }
+        var withNaN = row(s, 0)
+        withNaN[5] = .nan
+        // Blocks of four rows: sparse; s0 among dense rows (> 3/4 nonzero:
+        // the dense loop); a zero row among sparse ones; dense; a row with a
+        // NaN; a short block of two.
+        let rows: [[Float]] = [
+            row(s, 0), row(s, 1), row(s, 2), row(s, 3), row(s, 0), row(d, 1), row(d, 2), row(d, 3),
+            [Float](repeating: 0, count: k), row(s, 1), row(s, 2), row(s, 3), row(d, 0), row(d, 1), row(d, 2),
+            row(d, 3),
+            row(s, 1), row(s, 2), row(s, 3), withNaN, row(s, 2), row(d, 0),
+        ]
+        let a = rows.flatMap { $0 }
+        let aT = (0..<k).flatMap { j in (0..<m).map { i in a[i * k + j] } }
+        let b = randn(shape: [k, n], generator: generator).scalars
+        var c = [Float](repeating: 0, count: m * n), cT = c
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    product(
+                        a.baseAddress!, transposeA: false, b.baseAddress!, transposeB: false, into: c.baseAddress!,
+                        m: m, n: n, k: k)
+                }
+            }
+        }
+        aT.withUnsafeBufferPointer { aT in
+            b.withUnsafeBufferPointer { b in
+                cT.withUnsafeMutableBufferPointer { c in
+                    product(
+                        aT.baseAddress!, transposeA: true, b.baseAddress!, transposeB: false, into: c.baseAddress!,
+                        m: m, n: n, k: k)
+                }
+            }
+        }
+        XCTAssertEqual(c.map(\.bitPattern), cT.map(\.bitPattern), "A given transposed")
+        XCTAssertEqual(Array(c[0..<n]), Array(c[4 * n..<5 * n]), "s0 in a sparse block and in a dense one")
+        XCTAssertEqual(Array(c[8 * n..<9 * n]), [Float](repeating: 0, count: n), "a row of zeros")
+        XCTAssertTrue(c[19 * n..<20 * n].allSatisfy(\.isNaN), "a NaN in A")
+        for i in 0..<m where i != 19 {
+            for l in stride(from: 0, to: n, by: 7) {
+                let sum = (0..<k).reduce(0.0) { $0 + Double(a[i * k + $1]) * Double(b[$1 * n + l]) }
+                XCTAssertEqual(Double(c[i * n + l]), sum, accuracy: 1e-4, "C[\(i), \(l)]")
+            }
+        }
+    }
+
     /// `CoreParts` gives a tensor with a home share whole to that share and
     /// cuts the others at cache lines among the shares without a home, each
     /// element to exactly one share; without homes, near halves.
