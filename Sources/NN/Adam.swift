@@ -1,10 +1,5 @@
 internal import CNumerics
 import TensorCore
-import Dispatch
-nonisolated(unsafe) var adamTimes: [Double] = [0, 0]
-nonisolated(unsafe) var adamStart: [Double] = [0, 0]
-nonisolated(unsafe) var adamParts: Double = 0
-nonisolated(unsafe) var adamCalls: Double = 0
 
 #if canImport(Glibc)
     import Glibc
@@ -72,22 +67,8 @@ public final class Adam: Optimizer {
         // Each core its part of the tensors (`stepParts`): the weights'
         // gradients it made, and the same part of the others every step, so
         // that their moments stay in that core's cache.
-        let p0 = DispatchTime.now().uptimeNanoseconds
         let parts = stepParts(parameters.map(\.1))
-        adamParts += Double(DispatchTime.now().uptimeNanoseconds - p0)
-        adamCalls += 1
-        if adamCalls.truncatingRemainder(dividingBy: 2000) == 0 {
-            print(
-                "adam parts \(adamParts/adamCalls) share0 \(adamTimes[0]/adamCalls) share1 \(adamTimes[1]/adamCalls) start1 \(adamStart[1]/adamCalls)"
-            ); adamTimes = [0, 0]; adamStart = [0, 0]; adamParts = 0; adamCalls = 0
-        }
-        let t0 = DispatchTime.now().uptimeNanoseconds
         onEachCore(sharesStep(parameterCount: parameters.reduce(0) { $0 + $1.0.count })) { share, _ in
-            let s0 = DispatchTime.now().uptimeNanoseconds
-            defer {
-                adamTimes[share] += Double(DispatchTime.now().uptimeNanoseconds - s0);
-                adamStart[share] += Double(s0 - t0)
-            }
             let saved = ddpm_flush_subnormals()
             defer { ddpm_restore_float_environment(saved) }
             for (index, (p, grad, m, v)) in parameters.enumerated() {
