@@ -20,6 +20,7 @@
 // of C; a layer's two backward products can instead go side by side, each
 // whole on one core (ddpm_small_products_side_by_side).
 #include "ctensorkernels.h"
+#include <stdint.h>
 #include <stdlib.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -72,45 +73,54 @@ __attribute__((target("avx512f"), always_inline)) static inline void block(const
             for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_ps(x, row[v], acc[r][v]);
         }
     }
-    for (int r = 0; r < R; r++) store_row(t, i0 + r, l0, acc[r], V);
+    for (int r = 0; r < R; r++) {
+        float *c = t->c + (i0 + r) * t->n + l0;
+        const float *e = t->table ? t->table + (size_t)t->indices[i0 + r] * t->n + l0 : NULL;
+        for (int v = 0; v < V; v++) {
+            __m512 y = acc[r][v];
+            if (t->accumulate) y = _mm512_add_ps(_mm512_loadu_ps(c + 16 * v), y);
+            if (t->bias) y = _mm512_add_ps(y, _mm512_loadu_ps(t->bias + l0 + 16 * v));
+            if (e) y = _mm512_add_ps(y, _mm512_loadu_ps(e + 16 * v));
+            if (t->relu) y = _mm512_max_ps(y, _mm512_setzero_ps());
+            _mm512_storeu_ps(c + 16 * v, y);
+        }
+    }
 }
 
 // Row i of C in columns l0 … l0 + 16·V − 1 from the `count` nonzero terms
-// of A's row i, A(i, j[q]) = value[q] in increasing j: the terms the loop
-// above would multiply by zero are left out, and the others added in the
-// same order, so that C has the same bits (B finite; an infinite or NaN
-// element of B times a zero of A, NaN there, is left out too).
+// of A's row i (`a`), A(i, j[q]) in increasing j: the terms the loop above
+// would multiply by zero are left out, and the others added in the same
+// order, so that C has the same bits (B finite; an infinite or NaN element
+// of B times a zero of A, NaN there, is left out too).
 __attribute__((target("avx512f"), always_inline)) static inline void sparse_row(const product_terms *t, size_t i,
-                                                                                  size_t l0, const int *j,
-                                                                                  const float *value, size_t count,
+                                                                                  size_t l0, const float *a,
+                                                                                  const int *j, size_t count,
                                                                                   const int V) {
     __m512 acc[4];
     for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
     for (size_t q = 0; q < count; q++) {
-        const __m512 x = _mm512_set1_ps(value[q]);
+        const __m512 x = _mm512_set1_ps(a[j[q]]);
         const float *row = t->panel + (size_t)j[q] * 16 * V;
         for (int v = 0; v < V; v++) acc[v] = _mm512_fmadd_ps(x, _mm512_loadu_ps(row + 16 * v), acc[v]);
     }
     store_row(t, i, l0, acc, V);
 }
 
-// The nonzero elements of a[0 … k − 1] and where they are, in order (NaN
-// counts as nonzero); j and value have room for k + 16. Returns their count.
-__attribute__((target("avx512f"))) static size_t nonzeros(const float *a, size_t k, int *j, float *value) {
+// Where a[0 … k − 1] is nonzero (NaN counts as nonzero), in order; j has
+// room for k + 16. Returns the count.
+__attribute__((target("avx512f"))) static size_t nonzeros(const float *a, size_t k, int *j) {
     size_t count = 0, l = 0;
     __m512i where = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     for (; l + 16 <= k; l += 16) {
-        const __m512 x = _mm512_loadu_ps(a + l);
-        const __mmask16 kept = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
-        // Compressed in registers, then stored whole: a compressing store is
-        // microcoded and slow on AMD's Zen 4.
+        const __mmask16 kept = _mm512_cmp_ps_mask(_mm512_loadu_ps(a + l), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+        // Compressed in a register, then stored whole: a compressing store
+        // is microcoded and slow on AMD's Zen 4.
         _mm512_storeu_si512(j + count, _mm512_maskz_compress_epi32(kept, where));
-        _mm512_storeu_ps(value + count, _mm512_maskz_compress_ps(kept, x));
         count += (size_t)__builtin_popcount(kept);
         where = _mm512_add_epi32(where, _mm512_set1_epi32(16));
     }
     for (; l < k; l++)
-        if (a[l] != 0 || a[l] != a[l]) j[count] = (int)l, value[count++] = a[l];
+        if (a[l] != 0 || a[l] != a[l]) j[count++] = (int)l;
     return count;
 }
 
@@ -198,6 +208,43 @@ static float *thread_scratch(size_t floats) {
     return scratch;
 }
 
+#define COLUMNS(CALL)                                                                                                \
+    switch (vectors) {                                                                                               \
+    case 4: CALL(4); break;                                                                                          \
+    case 3: CALL(3); break;                                                                                          \
+    case 2: CALL(2); break;                                                                                          \
+    default: CALL(1); break;                                                                                         \
+    }
+
+// Rows i0 … i0 + rows − 1 (at most 4) of C in `vectors` vectors of columns
+// from l0, every term. Not inlined into `product`, nor `sparse_rows`: in one
+// function with all their variants clang kept the accumulators in memory,
+// 2.4 times slower.
+__attribute__((target("avx512f"), noinline)) static void dense_rows(const product_terms *t, size_t i0, size_t rows,
+                                                                    size_t l0, size_t vectors) {
+#define BLOCK4(V) block(t, i0, l0, 4, V)
+#define BLOCK1(V) block(t, i0 + r, l0, 1, V)
+    if (rows == 4) {
+        COLUMNS(BLOCK4)
+    } else {
+        for (size_t r = 0; r < rows; r++) COLUMNS(BLOCK1)
+    }
+#undef BLOCK1
+#undef BLOCK4
+}
+
+// The same rows from their nonzero terms, `count[r]` of them listed at
+// where + r·list.
+__attribute__((target("avx512f"), noinline)) static void sparse_rows(const product_terms *t, size_t i0, size_t rows,
+                                                                     size_t l0, size_t vectors, const int *where,
+                                                                     size_t list, const uint32_t *count) {
+    const float *a = t->a + (i0 - t->a_first) * t->a_row;
+#define SPARSE(V) sparse_row(t, i0 + r, l0, a + r * t->a_row, where + r * list, count[r], V)
+    for (size_t r = 0; r < rows; r++) COLUMNS(SPARSE)
+#undef SPARSE
+}
+#undef COLUMNS
+
 // Rows begin … end − 1 of C in columns 64·first … 64·last − 1 (or to n):
 // column panels of 64 outer, each packed just before the rows pass over it
 // (it stays in L1 meanwhile), rows in fours inner. Where at most 3/4 of a
@@ -211,49 +258,34 @@ static float *thread_scratch(size_t floats) {
 __attribute__((target("avx512f"))) static void product(const product_terms *terms, size_t begin, size_t end,
                                                        size_t first, size_t last) {
     product_terms t = *terms;
-    const size_t k = t.k, list = k + 16;
+    const size_t k = t.k, list = (k + 31) / 16 * 16, rows = end - begin;
     const int transposed = t.a_column != 1;
-    float *scratch = thread_scratch(8 * list + (transposed ? (end - begin) * k : 0));
-    int *where = (int *)scratch;
-    float *value = scratch + 4 * list;
+    // This thread's memory: each row's count of nonzero terms (a line of 16
+    // counts per 16 rows) and their places, then a transposed A's rows.
+    const size_t counted = (rows + 15) / 16 * 16, listed = counted + rows * list;
+    float *scratch = thread_scratch(listed + (transposed ? rows * k : 0));
     if (scratch && transposed) {
-        transpose_rows(&t, begin, end, scratch + 8 * list);
-        t.a = scratch + 8 * list, t.a_row = k, t.a_column = 1, t.a_first = begin;
+        transpose_rows(&t, begin, end, scratch + listed);
+        t.a = scratch + listed, t.a_row = k, t.a_column = 1, t.a_first = begin;
     }
+    const int lists = scratch && t.a_column == 1;
+    uint32_t *count = (uint32_t *)scratch;
+    int *where = (int *)scratch + counted;
+    if (lists)
+        for (size_t r = 0; r < rows; r++)
+            count[r] = (uint32_t)nonzeros(t.a + (begin + r - t.a_first) * t.a_row, k, where + r * list);
     for (size_t l0 = 64 * first; l0 < t.n && l0 < 64 * last; l0 += 64) {
         const size_t vectors = t.n - l0 >= 64 ? 4 : (t.n - l0) / 16;
         if (t.transpose_b) pack_transposed(&t, l0, 16 * vectors);
         else pack(&t, l0, 16 * vectors);
-#define COLUMNS(CALL)                                                                                                \
-    switch (vectors) {                                                                                               \
-    case 4: CALL(4); break;                                                                                          \
-    case 3: CALL(3); break;                                                                                          \
-    case 2: CALL(2); break;                                                                                          \
-    default: CALL(1); break;                                                                                         \
-    }
-#define BLOCK4(V) block(&t, i0, l0, 4, V)
-#define BLOCK1(V) block(&t, i0 + r, l0, 1, V)
-#define SPARSE(V) sparse_row(&t, i0 + r, l0, where + r * list, value + r * list, count[r], V)
         for (size_t i0 = begin; i0 < end; i0 += 4) {
-            const size_t rows = end - i0 < 4 ? end - i0 : 4;
-            size_t count[4], terms = 0;
-            if (scratch && t.a_column == 1)
-                for (size_t r = 0; r < rows; r++) {
-                    count[r] = nonzeros(t.a + (i0 + r - t.a_first) * t.a_row, k, where + r * list, value + r * list);
-                    terms += count[r];
-                }
-            if (scratch && t.a_column == 1 && 4 * terms <= 3 * rows * k) {
-                for (size_t r = 0; r < rows; r++) COLUMNS(SPARSE)
-            } else if (rows == 4) {
-                COLUMNS(BLOCK4)
-            } else {
-                for (size_t r = 0; r < rows; r++) COLUMNS(BLOCK1)
-            }
+            const size_t block_rows = end - i0 < 4 ? end - i0 : 4, r0 = i0 - begin;
+            size_t terms = 0;
+            for (size_t r = 0; lists && r < block_rows; r++) terms += count[r0 + r];
+            if (lists && 4 * terms <= 3 * block_rows * k)
+                sparse_rows(&t, i0, block_rows, l0, vectors, where + r0 * list, list, count + r0);
+            else dense_rows(&t, i0, block_rows, l0, vectors);
         }
-#undef SPARSE
-#undef BLOCK1
-#undef BLOCK4
-#undef COLUMNS
     }
 }
 
