@@ -163,25 +163,21 @@ final class LinearPathTests: XCTestCase {
         let a = rows.flatMap { $0 }
         let aT = (0..<k).flatMap { j in (0..<m).map { i in a[i * k + j] } }
         let b = randn(shape: [k, n], generator: generator).scalars
-        var c = [Float](repeating: 0, count: m * n), cT = c
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                c.withUnsafeMutableBufferPointer { c in
-                    product(
-                        a.baseAddress!, transposeA: false, b.baseAddress!, transposeB: false, into: c.baseAddress!,
-                        m: m, n: n, k: k)
+        // C = A·B through `product`, A given as is or transposed.
+        func times(_ a: [Float], transposed: Bool) -> [Float] {
+            var c = [Float](repeating: 0, count: m * n)
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        product(
+                            a.baseAddress!, transposeA: transposed, b.baseAddress!, transposeB: false,
+                            into: c.baseAddress!, m: m, n: n, k: k)
+                    }
                 }
             }
+            return c
         }
-        aT.withUnsafeBufferPointer { aT in
-            b.withUnsafeBufferPointer { b in
-                cT.withUnsafeMutableBufferPointer { c in
-                    product(
-                        aT.baseAddress!, transposeA: true, b.baseAddress!, transposeB: false, into: c.baseAddress!,
-                        m: m, n: n, k: k)
-                }
-            }
-        }
+        let c = times(a, transposed: false), cT = times(aT, transposed: true)
         XCTAssertEqual(c.map(\.bitPattern), cT.map(\.bitPattern), "A given transposed")
         XCTAssertEqual(Array(c[0..<n]), Array(c[4 * n..<5 * n]), "s0 in a sparse block and in a dense one")
         XCTAssertEqual(Array(c[8 * n..<9 * n]), [Float](repeating: 0, count: n), "a row of zeros")
