@@ -18,7 +18,9 @@
 // cores (the split is decided at run time, ddpm_cores_share_cheaply). Split,
 // each thread packs its own panels of B and computes its columns (or rows)
 // of C; a layer's two backward products can instead go side by side, each
-// whole on one core (ddpm_small_products_side_by_side).
+// whole on one core (ddpm_small_products_side_by_side). Rows of A that are
+// mostly zeros (a ReLU's output, or a gradient through one) add only their
+// nonzero terms, with the same bits (product, sparse_row).
 #include "ctensorkernels.h"
 #include <stdint.h>
 #include <stdlib.h>

@@ -45,11 +45,11 @@ public func coreShareCount() -> Int { Swift.max(ddpm_parallel_threads(), 1) }
 /// nothing else; the others are cut at cache lines (16 floats), each at the
 /// same fractions, among the shares without a home, so that these get as
 /// near the same number of elements in all as the homes allow. A home's
-/// elements cost more: in the seeds' training step (Adam) the second core's
-/// two weights, which the first core reads in the next products, took
-/// ~27 µs, and 30 with 8% of the other tensors added to even the counts,
-/// against 20 on the first core for the rest; the step's Adam phase took
-/// 27–29 µs so against 32–34.
+/// elements cost more (the other core reads those weights in the next
+/// products): in the seeds' training step, with 8% of the other tensors
+/// added to the second core's two weights to even the counts, its part of
+/// Adam took 30 µs against the first core's 20, and the Adam phase 32–34 µs;
+/// with the two weights alone, 27–29.
 package struct CoreParts {
     private let homes: [Int?]
     /// Share s takes the fractions bounds[s] ..< bounds[s + 1] of every tensor without a home.

@@ -69,9 +69,13 @@ int ddpm_matmul(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, 
 /// `both_cores`, shared among OpenMP's threads by C's panels of 64 columns
 /// (by its rows in blocks of four for `transpose_a`, or when there are fewer
 /// panels than threads): every element is summed in the same order either
-/// way, so the result is the same to the bit. Returns -1, having done
-/// nothing, when both operands are transposed, n (and k with `transpose_b`)
-/// is not a multiple of 16, the CPU has no AVX-512 or there is no memory.
+/// way, so the result is the same to the bit. Terms whose element of A is
+/// zero are left out where a block of four rows has at most 3/4 nonzero
+/// (after a ReLU), with the same bits as multiplying them for a finite B
+/// (an infinite or NaN element of B times such a zero gives no NaN).
+/// Returns -1, having done nothing, when both operands are transposed, n
+/// (and k with `transpose_b`) is not a multiple of 16, the CPU has no
+/// AVX-512 or there is no memory.
 int ddpm_small_product(int transpose_a, int transpose_b, size_t m, size_t n, size_t k, const float *a, const float *b,
                        const float *bias, const float *table, const long *indices, int accumulate, int relu,
                        int both_cores, float *c);
