@@ -196,18 +196,22 @@ __attribute__((target("avx512f"))) static void transpose_rows(const product_term
         for (size_t j = 0; j < k; j++) rows[(i0 - begin) * k + j] = t->a[j * m + i0];
 }
 
-// Memory the calling thread keeps from call to call for `floats` floats,
-// 64-byte aligned; NULL when there is none.
-static float *thread_scratch(size_t floats) {
-    static _Thread_local float *scratch;
-    static _Thread_local size_t capacity;
-    if (capacity < floats) {
-        free(scratch);
-        capacity = 0;
-        if (!(scratch = aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64))) return NULL;
-        capacity = floats;
+// Memory a thread keeps from call to call, grown as asked.
+typedef struct {
+    float *floats;
+    size_t capacity;
+} kept_memory;
+static _Thread_local kept_memory panels_kept, lists_kept;
+
+// `kept`'s memory for `floats` floats, 64-byte aligned; NULL when there is none.
+static float *at_least(kept_memory *kept, size_t floats) {
+    if (kept->capacity < floats) {
+        free(kept->floats);
+        kept->capacity = 0;
+        if (!(kept->floats = aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64))) return NULL;
+        kept->capacity = floats;
     }
-    return scratch;
+    return kept->floats;
 }
 
 #define COLUMNS(CALL)                                                                                                \
@@ -265,7 +269,7 @@ __attribute__((target("avx512f"))) static void product(const product_terms *term
     // This thread's memory: each row's count of nonzero terms (a line of 16
     // counts per 16 rows) and their places, then a transposed A's rows.
     const size_t counted = (rows + 15) / 16 * 16, listed = counted + rows * list;
-    float *scratch = thread_scratch(listed + (transposed ? rows * k : 0));
+    float *scratch = at_least(&lists_kept, listed + (transposed ? rows * k : 0));
     if (scratch && transposed) {
         transpose_rows(&t, begin, end, scratch + listed);
         t.a = scratch + listed, t.a_row = k, t.a_column = 1, t.a_first = begin;
@@ -294,18 +298,7 @@ __attribute__((target("avx512f"))) static void product(const product_terms *term
 // Panels of B's 64 columns by k rows, one for each thread that may share
 // the product, in memory the calling thread keeps from call to call; NULL
 // when there is no memory.
-static float *thread_panels(size_t k, size_t threads) {
-    static _Thread_local float *panels;
-    static _Thread_local size_t capacity;
-    const size_t floats = 64 * k * threads;
-    if (capacity < floats) {
-        free(panels);
-        capacity = 0;
-        if (!(panels = aligned_alloc(64, floats * sizeof(float)))) return NULL;
-        capacity = floats;
-    }
-    return panels;
-}
+static float *thread_panels(size_t k, size_t threads) { return at_least(&panels_kept, 64 * k * threads); }
 
 // Rows 4·begin … 4·end − 1 of C (the last block may be shorter) on one of
 // the threads that share the product, with that thread's panel.

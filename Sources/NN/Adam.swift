@@ -68,7 +68,7 @@ public final class Adam: Optimizer {
         // gradients it made, and the same part of the others every step, so
         // that their moments stay in that core's cache.
         let parts = stepParts(parameters.map(\.1))
-        onEachCore(sharesStep(parameterCount: parameters.reduce(0) { $0 + $1.0.count })) { share, _ in
+        onEachCore(sharesStep(parameterCount: parameters.reduce(0) { $0 + $1.0.count })) { share in
             let saved = ddpm_flush_subnormals()
             defer { ddpm_restore_float_environment(saved) }
             for (index, (p, grad, m, v)) in parameters.enumerated() {

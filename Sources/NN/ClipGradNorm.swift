@@ -24,7 +24,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     var squares = [Float](repeating: 0, count: firstBlock[gradients.count])
     squares.withUnsafeMutableBufferPointer { sums in
         let sums = sums  // a copy of the pointer, which the closure below may capture
-        onEachCore(shared) { share, _ in
+        onEachCore(shared) { share in
             for (index, (_, grad)) in gradients.enumerated() {
                 let part = parts.part(index, count: grad.count, share: share)
                 var start = (part.lowerBound + squaresBlock - 1) / squaresBlock * squaresBlock
@@ -47,7 +47,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     let norm = Float(total.squareRoot())
     let coefficient = maxNorm / (norm + 1e-6)
     if coefficient < 1 {
-        onEachCore(shared) { share, _ in
+        onEachCore(shared) { share in
             for (index, (_, grad)) in gradients.enumerated() {
                 let part = parts.part(index, count: grad.count, share: share)
                 ddpm_scale(grad.storage.pointer + part.lowerBound, part.count, coefficient)

@@ -19,20 +19,20 @@ public func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
     return results.map { $0! }
 }
 
-/// `body(share, shares)` once for each share of the work, shares = the
-/// cores OpenMP runs on, the shares on its threads side by side: share 0 on
+/// `body(share)` once for each share of the work, `coreShareCount()` of
+/// them (the cores OpenMP runs on), on its threads side by side: share 0 on
 /// the calling thread, share s of a split on the same thread every time, so
 /// that a loop cut the same way each call finds its part in that core's
 /// cache. With `shared` false, the same shares one after another on this
 /// thread: a sum over them then has the same bits either way.
-public func onEachCore(_ shared: Bool = true, _ body: (_ share: Int, _ shares: Int) -> Void) {
+public func onEachCore(_ shared: Bool = true, _ body: (_ share: Int) -> Void) {
     let shares = coreShareCount()
     if !shared || shares < 2 {
-        for share in 0..<shares { body(share, shares) }
+        for share in 0..<shares { body(share) }
         return
     }
     parallelRanges(shares) { range in
-        for share in range { body(share, shares) }
+        for share in range { body(share) }
     }
 }
 

@@ -47,6 +47,22 @@ func sharesProduct(m: Int, n: Int, k: Int) -> Bool {
     m * n * k >= sharedMultiplyAdds && m * n * k < parallelMultiplyAdds && coresShareCheaply()
 }
 
+/// Whether an m×n×k product runs on all cores through oneDNN's matmul.
+private func runsOnAllCores(m: Int, n: Int, k: Int) -> Bool {
+    m * n * k >= parallelMultiplyAdds || m * k + k * n + m * n >= parallelElements
+}
+
+/// Whether `product` gives an m×n×k product of this layout to our loop
+/// (`ddpm_small_product`): below the all-core sizes, from
+/// `oneDNNMultiplyAdds` multiply-adds, with at least `oneDNNSide` rows and
+/// columns in C and an inner dimension above the narrow loop's, where the
+/// layout and the CPU allow.
+private func takesSmallLoop(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int) -> Bool {
+    k > Int(ddpm_narrow_features) && !runsOnAllCores(m: m, n: n, k: k) && m * n * k >= oneDNNMultiplyAdds
+        && m >= oneDNNSide && n >= oneDNNSide
+        && ddpm_small_product_fits(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k) != 0
+}
+
 /// C = op(A)·op(B) (+ C when `accumulate`) (+ bias) (+ rows of `embedding`),
 /// then ReLU when `relu`; `bias` ([n], on every row) is optional, and so is
 /// `embedding`, a table of rows of n values and one index per row of C.
@@ -66,12 +82,11 @@ func product(
     relu: Bool = false
 ) {
     if m == 0 || n == 0 { return }
-    let parallel = m * n * k >= parallelMultiplyAdds || m * k + k * n + m * n >= parallelElements
-    let shared = sharesProduct(m: m, n: n, k: k)
-    if k > Int(ddpm_narrow_features), !parallel, m * n * k >= oneDNNMultiplyAdds, m >= oneDNNSide, n >= oneDNNSide,
+    let parallel = runsOnAllCores(m: m, n: n, k: k)
+    if takesSmallLoop(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k),
         ddpm_small_product(
             transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, b, bias, embedding?.table, embedding?.indices ?? [],
-            accumulate ? 1 : 0, relu ? 1 : 0, shared ? 1 : 0, c) == 0
+            accumulate ? 1 : 0, relu ? 1 : 0, sharesProduct(m: m, n: n, k: k) ? 1 : 0, c) == 0
     {
         return
     }
@@ -128,9 +143,11 @@ func layerGradientsSideBySide(
     _ g: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dxShape: [Int],
     rows: Int, inFeatures: Int, outFeatures: Int
 ) -> (dx: Tensor, dw: Tensor)? {
+    // Only where `product` would give each of them to our loop, so that
+    // they have the same bits either way.
     guard sharesProduct(m: rows, n: inFeatures, k: outFeatures),
-        ddpm_small_product_fits(0, 0, rows, inFeatures, outFeatures) != 0,
-        ddpm_small_product_fits(1, 0, outFeatures, inFeatures, rows) != 0
+        takesSmallLoop(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures),
+        takesSmallLoop(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows)
     else { return nil }
     let dx = TensorStorage(uninitializedCount: rows * inFeatures)
     let dw = TensorStorage(uninitializedCount: outFeatures * inFeatures)
